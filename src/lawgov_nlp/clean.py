@@ -1,0 +1,60 @@
+"""Cleaning for features: width/space normalisation and page-chrome detection.
+
+Cleaning never changes the text that is output; it produces a normalised copy
+for the features, so offsets always refer to the original.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+# Lines that belong to the web page rather than the report. Anchored and
+# short-line only, so a sentence that merely mentions 附件 is not chrome.
+_CHROME = re.compile(
+    r"""^(?:
+        当前位置|您当前的位置|您的位置|你的位置|首页\s*[>/》]|
+        (?:信息)?来源[:：]|发布(?:时间|日期|机构)[:：]?|更新时间|成文日期|
+        阅读(?:次数|数|量)|浏览(?:次数|量)|点击(?:数|量|次数)|访问量|
+        字号|【?\s*字体|打印(?:本页|此页)?$|关闭(?:窗口|本页)?$|分享(?:到|至)?|
+        收藏|上一(?:条|篇)|下一(?:条|篇)|返回(?:顶部|首页|上一级|列表)?$|
+        (?:用微信)?扫(?:一扫|描二维码)|.*二维码|附件[:：\d]|相关附件|
+        索引号|主题分类|所属类目|文号|发文(?:机关|字号)|主\s*题\s*词|
+        [【\[]?\s*(?:大|中|小)\s*[】\]]?\s*$|默认\s*[大中小]|
+        (?:网站|站点)地图|联系我们|版权所有|主办单位|承办单位|ICP备|
+        政务公开$|主动公开$|依申请公开$|信息公开$|责任编辑|编辑[:：]|作者[:：]
+    )""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_CHROME_MAX_LEN = 60
+
+
+def normalize(text: str) -> str:
+    """Normalise width, case and spacing of ``text`` for feature extraction.
+
+    Full-width letters, digits and ASCII punctuation become half-width
+    (``，`` -> ``,``, ``（一）`` -> ``(一)``, ``１`` -> ``1``); runs of white space,
+    including U+3000, become one space.
+
+    Examples
+    --------
+    >>> normalize("（一）深化政务公开，共１２件")
+    '(一)深化政务公开,共12件'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def is_chrome(text: str) -> bool:
+    """Whether a unit is web-page chrome (breadcrumbs, publish dates, share links ...).
+
+    Examples
+    --------
+    >>> is_chrome("发布时间:2024-03-20 阅读次数:")
+    True
+    >>> is_chrome("我局全年办理依申请公开12件。")
+    False
+    """
+    norm = normalize(text)
+    return len(norm) <= _CHROME_MAX_LEN and bool(_CHROME.match(norm))

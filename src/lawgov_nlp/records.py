@@ -1,0 +1,66 @@
+"""Small typed records passed between pipeline stages."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document as read: an id and its raw text (offsets refer to ``text``)."""
+
+    doc: str
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of a document with its position and context.
+
+    ``start``/``end`` are character offsets into the document text (``-1`` when
+    the unit came pre-segmented without a document). ``section`` is the path
+    of headings above the unit, outermost first; ``title`` is the document's
+    title as guessed by the segmenter (its genre — report, plan, notice — is a
+    strong cue).
+    """
+
+    doc: str
+    idx: int
+    text: str
+    start: int = -1
+    end: int = -1
+    section: tuple[str, ...] = ()
+    is_heading: bool = False
+    heading_level: int = 0
+    n_units: int = 1
+    chrome: bool = False
+    title: str = ""
+
+    @property
+    def position(self) -> float:
+        """Relative position of the unit in its document, in ``[0, 1]``."""
+        return self.idx / max(self.n_units - 1, 1)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A labelled unit: the unit's identity and text plus both heads' output."""
+
+    doc: str
+    idx: int
+    text: str
+    start: int
+    end: int
+    section: tuple[str, ...]
+    function: str
+    function_scores: dict[str, float]
+    topics: tuple[str, ...]
+    topic_scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable dict (lists instead of tuples)."""
+        d = asdict(self)
+        d["section"] = list(self.section)
+        d["topics"] = list(self.topics)
+        return d

@@ -1,0 +1,187 @@
+"""Segment a document into units, with character offsets and section paths.
+
+A *unit* is one sentence, or one heading / list-item line (ANNOTATION.md).
+The cut points are exactly those of the reference splitter
+``shared/tools/split_units.py``: lines first, then after each run of
+``。！？!?`` with any closing quotes or brackets that follow.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from .clean import is_chrome, normalize
+from .records import Document, Unit
+
+_END = re.compile(r"(.*?[。！？!?]+[”’」』）)]*)")
+
+_NUM = "一二三四五六七八九十"
+# Heading markers by level, matched on normalised (half-width) text.
+_LEVELS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"^[{_NUM}]+\s*[、.,]")),
+    (2, re.compile(rf"^\(\s*[{_NUM}]+\s*\)")),
+    (3, re.compile(r"^(?:\d{1,2}\s*[、.](?!\d)|\(\s*\d{1,2}\s*\))")),
+    (4, re.compile(rf"^[{_NUM}]+是")),
+    (5, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]")),
+)
+# Unnumbered lines that open a part of a report (存在的不足, 下一步工作安排 ...).
+_PART_WORDS = re.compile(
+    r"举措|成效|成绩|不足|问题|短板|原因|计划|安排|打算|思路|下一步|展望|履职|第一责任人|主要工作"
+)
+_HEADING_MAX = 40
+_TITLE_WORDS = re.compile(r"报告|方案|计划|要点|通知|意见|办法|规划|决定|总结|情况|通报|解读|问答")
+_TITLE_SEARCH = 12
+
+
+def iter_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` offsets of the units of ``text``.
+
+    ``text[start:end]`` is the unit text, stripped of surrounding white space
+    (``str.strip`` semantics, so U+3000 is stripped too).
+
+    Examples
+    --------
+    >>> t = "一、总体情况\\n今年完成了任务。明年将继续！"
+    >>> [t[s:e] for s, e in iter_spans(t)]
+    ['一、总体情况', '今年完成了任务。', '明年将继续！']
+    """
+    for start, end, _, _ in _iter_line_spans(text):
+        yield start, end
+
+
+def _iter_line_spans(text: str) -> Iterator[tuple[int, int, bool, bool]]:
+    """Yield ``(start, end, first_in_line, whole_line)`` for each unit."""
+    offset = 0
+    for raw_line in text.splitlines(keepends=True):
+        line_start = offset
+        offset += len(raw_line)
+        # keepends keeps the terminator; strip removes it with the rest of the
+        # surrounding white space, exactly as the reference splitter does.
+        line = raw_line.strip()
+        if not line:
+            continue
+        base = line_start + (len(raw_line) - len(raw_line.lstrip()))
+        cuts = [(m.start(1), m.end(1)) for m in _END.finditer(line)]
+        tail = cuts[-1][1] if cuts else 0
+        cuts.append((tail, len(line)))
+        spans = [s for a, b in cuts if (s := _strip_span(line, a, b, base))]
+        for k, (s, e) in enumerate(spans):
+            yield s, e, k == 0, len(spans) == 1
+
+
+def _strip_span(line: str, a: int, b: int, base: int) -> tuple[int, int] | None:
+    piece = line[a:b]
+    inner = piece.strip()
+    if not inner:
+        return None
+    s = base + a + len(piece) - len(piece.lstrip())
+    return s, s + len(inner)
+
+
+def heading_level(text: str, *, first_in_line: bool = True, whole_line: bool = True) -> int:
+    """Return the heading level of a unit (1 = 一、, 2 = （一）, 3 = 1., 4 = 一是 ...), or 0.
+
+    A numbered unit counts as a heading when it starts its line and is short;
+    an unnumbered one only when it is a whole short line naming a part of a
+    report (存在的不足, 下一步工作打算 ...), which is then level 1.
+
+    Examples
+    --------
+    >>> heading_level("（二）深化政务公开工作")
+    2
+    >>> heading_level("(二)深化政务公开工作")
+    2
+    >>> heading_level("1.落实备案审查机制。")
+    3
+    >>> heading_level("二、存在的不足")
+    1
+    >>> heading_level("存在的问题和不足")
+    1
+    >>> heading_level("2023年共办理案件12件。")
+    0
+    """
+    norm = normalize(text)
+    if not first_in_line or len(norm) > _HEADING_MAX:
+        return 0
+    for level, pattern in _LEVELS:
+        if pattern.match(norm):
+            return level
+    if whole_line and len(norm) <= 25 and norm[-1] not in "。!?;:" and _PART_WORDS.search(norm):
+        return 1
+    return 0
+
+
+def segment(document: Document) -> list[Unit]:
+    """Cut a document into units with offsets, section paths and layout flags.
+
+    Examples
+    --------
+    >>> from lawgov_nlp.records import Document
+    >>> units = segment(Document("d", "一、主要成效\\n（一）政务公开\\n全年公开信息12条。"))
+    >>> [(u.text, u.section) for u in units][-1]
+    ('全年公开信息12条。', ('一、主要成效', '（一）政务公开'))
+    """
+    text = document.text
+    items = [(text[s:e], s, e, first, whole) for s, e, first, whole in _iter_line_spans(text)]
+    return _with_context(document.doc, items)
+
+
+def units_from_texts(doc: str, texts: Iterable[str]) -> list[Unit]:
+    """Build the units of one document from pre-segmented texts, kept as given.
+
+    Each text is taken as a whole line (there is no layout to tell otherwise);
+    offsets are ``-1`` because there is no document text to point into.
+
+    Examples
+    --------
+    >>> [u.section for u in units_from_texts("d", ["二、存在的不足", "人员不足。"])]
+    [(), ('二、存在的不足',)]
+    """
+    return _with_context(doc, [(t, -1, -1, True, True) for t in texts])
+
+
+def _with_context(doc: str, items: list[tuple[str, int, int, bool, bool]]) -> list[Unit]:
+    """Attach section path, heading level and chrome flag to each unit, in order."""
+    path: list[tuple[int, str]] = []
+    units = []
+    title = guess_title([t for t, *_ in items[:_TITLE_SEARCH]])
+    for idx, (unit_text, start, end, first, whole) in enumerate(items):
+        chrome = is_chrome(unit_text)
+        level = 0 if chrome else heading_level(unit_text, first_in_line=first, whole_line=whole)
+        if level:
+            path = [(lv, h) for lv, h in path if lv < level]
+        units.append(
+            Unit(
+                doc=doc,
+                idx=idx,
+                text=unit_text,
+                start=start,
+                end=end,
+                section=tuple(h for _, h in path),
+                is_heading=bool(level),
+                heading_level=level,
+                n_units=len(items),
+                chrome=chrome,
+                title=title,
+            )
+        )
+        if level:
+            path.append((level, unit_text))
+    return units
+
+
+def guess_title(texts: list[str]) -> str:
+    """The document title among its first units: a short line naming a genre.
+
+    Examples
+    --------
+    >>> guess_title(["当前位置:首页", "XX区2023年法治政府建设工作报告", "2023年,我区..."])
+    'XX区2023年法治政府建设工作报告'
+    >>> guess_title(["2023年,我区完成了很多工作。"])
+    ''
+    """
+    for t in texts:
+        norm = normalize(t)
+        if len(norm) <= 60 and norm[-1:] not in "。;:" and not is_chrome(t) and _TITLE_WORDS.search(norm):
+            return t
+    return ""
