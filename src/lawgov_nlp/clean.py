@@ -13,7 +13,7 @@ _SPACES = re.compile(r"\s+")
 # Lines that belong to the web page rather than the report. Anchored and
 # short-line only, so a sentence that merely mentions 附件 is not chrome.
 _CHROME = re.compile(
-    r"""^(?:
+    r"""^[\s【\[(]*(?:
         当前位置|您当前的位置|您的位置|你的位置|首页\s*[>/》]|
         (?:信息)?来源[:：]|发布(?:时间|日期|机构)[:：]?|更新时间|成文日期|
         阅读(?:次数|数|量)|浏览(?:次数|量)|点击(?:数|量|次数)|访问量|

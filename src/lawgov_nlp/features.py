@@ -15,13 +15,22 @@ from .clean import normalize
 from .records import Unit
 from .tokenize import tokenize
 
-# Which part of a report a heading opens (ANNOTATION.md rule 1). Order matters:
-# 原因 before 问题 ("存在问题的原因" is a causes part), plans before achievements.
+# Which part of a report a heading opens (ANNOTATION.md rules 1, 3, 16). The
+# phrases name a *part* (存在的问题, 下一步工作安排), not a topic of an item:
+# "3.创新能力不足" inside a causes part is not a problems heading.
 _PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("achievement", re.compile(r"问题整改|整改(?:情况|落实)")),
+    # "问题和原因" opens with problems (rule 16); "问题的原因" is a causes part.
+    ("problem", re.compile(r"(?:问题|不足|短板|差距)(?:和|及|与|、|以及)(?:其)?(?:产生的)?原因")),
     ("cause", re.compile(r"原因")),
-    ("problem", re.compile(r"不足|问题|短板|差距|困难|薄弱")),
-    ("plan", re.compile(r"计划|安排|打算|思路|下一步|下步|展望|目标|任务|努力方向|工作重点|\d{4}年(?:度)?(?:工作)?(?:重点|要点)")),
-    ("achievement", re.compile(r"举措|成效|成绩|情况|履职|第一责任人|开展|推进|主要工作|工作总结")),
+    ("problem", re.compile(
+        r"存在(?:的)?(?:主要)?(?:问题|不足|短板|困难)|主要问题|(?:问题|不足)(?:和|及|与)|不足之处|"
+        r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\))?\s*(?:存在)?(?:的)?(?:问题|不足|短板|差距|困难)"
+    )),
+    ("plan", re.compile(
+        r"下一步|下步|今后|明年|计划|安排|打算|思路|展望|努力方向|工作重点|重点工作|工作要点|\d{4}年(?:度)?(?:的)?(?:主要)?(?:工作)?(?:目标|任务|重点)"
+    )),
+    ("achievement", re.compile(r"举措|成效|成绩|主要工作|工作情况|开展情况|进展|履职|履行|第一责任人|工作总结|基本情况|总体情况")),
 )
 # Words that name each core topic (ANNOTATION.md, topic table); a feature, not a rule.
 _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -62,22 +71,21 @@ def section_texts(units: Sequence[Unit]) -> list[str]:
     return [" ".join(u.section) for u in units]
 
 
+def topic_cues(text: str) -> list[int]:
+    """How many cue words of each topic (``TOPICS`` order) the text contains.
+
+    Examples
+    --------
+    >>> topic_cues("办理政府信息公开类行政复议案件")
+    [1, 0, 1]
+    """
+    norm = normalize(text)
+    return [len(pattern.findall(norm)) for _, pattern in _TOPIC_CUES]
+
+
 def title_texts(units: Sequence[Unit]) -> list[str]:
     """The title of each unit's document (its genre words are the useful part)."""
     return [u.title for u in units]
-
-
-def neighbour_texts(units: Sequence[Unit]) -> list[str]:
-    """The texts of the units just before and after each unit in its document.
-
-    Neighbours are looked up by ``(doc, idx)`` among the units given, so the
-    order of ``units`` does not matter; a unit labelled alone has none.
-    """
-    by_key = {(u.doc, u.idx): u.text for u in units}
-    return [
-        by_key.get((u.doc, u.idx - 1), "") + " " + by_key.get((u.doc, u.idx + 1), "")
-        for u in units
-    ]
 
 
 def layout_features(units: Sequence[Unit], context: bool = True) -> list[dict[str, Any]]:
@@ -101,8 +109,8 @@ def layout_features(units: Sequence[Unit], context: bool = True) -> list[dict[st
         }
         if u.is_heading:
             f[f"own_cue={part_cue(norm)}"] = 1
-        for topic, pattern in _TOPIC_CUES:
-            f[f"topic_cue={topic}"] = len(pattern.findall(norm))
+        for (topic, _), count in zip(_TOPIC_CUES, topic_cues(norm)):
+            f[f"topic_cue={topic}"] = count
         if context:
             section = normalize(" ".join(u.section[-2:]))
             title = normalize(u.title)
@@ -150,6 +158,112 @@ def build_features(context: bool = True) -> Any:
         parts += [
             ("section", make_pipeline(FunctionTransformer(section_texts), words())),
             ("title", make_pipeline(FunctionTransformer(title_texts), words())),
-            ("neighbours", make_pipeline(FunctionTransformer(neighbour_texts), words())),
         ]
     return FeatureUnion(parts)
+
+
+# ---------------------------------------------------------------- stage 2
+# The document-aware second stage reads stage-1 scores of a unit, of its
+# neighbours and of its whole document, plus the part its heading names. These
+# functions need only numpy, so the compiled (scikit-learn-free) predictor and
+# the estimators in ``model`` share them: training and prediction cannot drift.
+
+_EPS = 1e-4
+
+
+def section_cue(unit: Unit) -> str:
+    """The function the report structure suggests for a unit (ANNOTATION.md rules 1, 3).
+
+    Chrome is ``other``; a heading takes the part it opens; any other unit the
+    nearest enclosing heading that names a part. ``""`` when the structure says
+    nothing.
+
+    Examples
+    --------
+    >>> section_cue(Unit("d", 3, "人员力量薄弱。", section=("二、存在的不足",)))
+    'problem'
+    >>> section_cue(Unit("d", 0, "四、2024年工作安排", is_heading=True, heading_level=1))
+    'plan'
+    """
+    if unit.chrome:
+        return "other"
+    if unit.is_heading:
+        own = part_cue(normalize(unit.text))
+        if own:
+            return own
+    for heading in reversed(unit.section):
+        cue = part_cue(normalize(heading))
+        if cue:
+            return cue
+    return ""
+
+
+def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
+    """Mean scores of each unit's neighbours (±window, same document) and of its document."""
+    import numpy as np
+
+    by_doc: dict[str, list[int]] = {}
+    for row, u in enumerate(X):
+        by_doc.setdefault(u.doc, []).append(row)
+    near = P.copy()
+    whole = P.copy()
+    for rows in by_doc.values():
+        rows = sorted(rows, key=lambda r: X[r].idx)
+        block = P[rows]
+        whole[rows] = block.mean(axis=0)
+        csum = np.vstack([np.zeros((1, P.shape[1])), np.cumsum(block, axis=0)])
+        n = len(rows)
+        for k, r in enumerate(rows):
+            lo, hi = max(0, k - window), min(n, k + window + 1)
+            if hi - lo - 1:
+                near[r] = (csum[hi] - csum[lo] - block[k]) / (hi - lo - 1)
+    return near, whole
+
+
+def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int) -> Any:
+    """Stage-2 rows for the function head: one per (unit, class), class-symmetric.
+
+    Each signal has one weight shared by all classes, so "the section names
+    class k" counts the same for ``cause`` (a handful of examples) as for
+    ``achievement``. Where a section names a class, scores are taken relative to
+    the class's share of the training data, so a rare class is not buried by its
+    prior before the structure is weighed.
+    """
+    import numpy as np
+
+    near, whole = context_means(X, P, window)
+    n, k = P.shape
+    cues = np.array([section_cue(u) for u in X], dtype=object)
+    heading = np.array([u.is_heading for u in X], dtype=float)
+    cue_is_k = (cues[:, None] == np.asarray(classes, dtype=object)[None, :]).astype(float)
+    no_cue = np.repeat((cues == "")[:, None], k, axis=1).astype(float)
+    has_cue = 1.0 - no_cue
+    log_prior = np.log(prior)
+    cols = []
+    for M in (P, near, whole):
+        logm = np.log(np.clip(M, _EPS, 1))
+        cols += [logm * no_cue, (logm - log_prior) * has_cue]
+    cols += [cue_is_k, cue_is_k * heading[:, None]]
+    # Per-class intercepts, with and without a structural cue.
+    eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
+    feats = np.concatenate([np.stack(cols, axis=-1), eye, eye * no_cue[:, :, None]], axis=-1)
+    return feats.reshape(n * k, -1)
+
+
+def topic_pairs(X: Sequence[Unit], P: Any, window: int) -> Any:
+    """Stage-2 rows for the topic head: one per (unit, topic), topic-symmetric."""
+    import numpy as np
+
+    def logit(p: Any) -> Any:
+        p = np.clip(p, _EPS, 1 - _EPS)
+        return np.log(p) - np.log1p(-p)
+
+    near, whole = context_means(X, P, window)
+    n, k = P.shape
+    own = np.array([topic_cues(u.text) for u in X], dtype=float).reshape(n, k)
+    sec = np.array([topic_cues(" ".join(u.section[-2:])) for u in X], dtype=float).reshape(n, k)
+    title = np.array([topic_cues(u.title) for u in X], dtype=float).reshape(n, k)
+    cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0]
+    eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
+    feats = np.concatenate([np.stack(cols, axis=-1).astype(float), eye], axis=-1)
+    return feats.reshape(n * k, -1)

@@ -3,22 +3,33 @@
 Both are scikit-learn estimators (``fit``/``predict``/``predict_proba``,
 ``clone``-able, usable in ``Pipeline`` and ``GridSearchCV``). ``X`` is a list of
 :class:`~lawgov_nlp.records.Unit` records, which carry the context (section
-path, position) that the document-aware features use.
+path, position, title) that the document-aware mode uses.
+
+Document awareness works in two stages. Stage 1 is a linear model over the
+unit's own text, its section headings and the document title. Stage 2 reads
+the unit's place in its document: stage-1 scores of its neighbours and of the
+whole document, and the part of the report its heading names (ANNOTATION.md
+rules 1 and 3). Stage 2 is *class-symmetric*: one weight per signal shared by
+all classes ("the section names class k" counts the same for every k), so
+structure helps a class with a handful of examples (``cause``) as much as a
+frequent one. Stage 2 is trained on out-of-fold stage-1 scores, grouped by
+document, so it learns how far to trust stage 1 on unseen documents.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .clean import normalize
-from .features import build_features, part_cue
+from .features import build_features, function_pairs, topic_pairs
 from .labels import FUNCTIONS, TOPICS
 from .records import Unit
 
@@ -32,55 +43,86 @@ def _check_units(X: Any) -> Sequence[Unit]:
     return X
 
 
-def section_cue(unit: Unit) -> str:
-    """The function the report structure suggests for a unit (ANNOTATION.md rules 1, 3).
+def _drop_pruned_terms(pipeline: Pipeline) -> Pipeline:
+    """Delete the vectorisers' ``stop_words_`` (every term min_df/max_features cut).
 
-    A heading takes the part it opens; another unit the nearest enclosing heading
-    that names a part. ``""`` when the structure says nothing.
+    scikit-learn keeps them only for introspection; they would make up most of
+    the saved model and its load time.
     """
-    if unit.chrome:
-        return "other"
-    if unit.is_heading:
-        own = part_cue(normalize(unit.text))
-        if own:
-            return own
-    for heading in reversed(unit.section):
-        cue = part_cue(normalize(heading))
-        if cue:
-            return cue
-    return ""
+    for _, part in pipeline.named_steps["features"].transformer_list:
+        for step in part.named_steps.values():
+            if hasattr(step, "stop_words_"):
+                del step.stop_words_
+    return pipeline
 
 
-class FunctionClassifier(ClassifierMixin, BaseEstimator):
+class _TwoStage(ClassifierMixin, BaseEstimator):
+    """Shared machinery of both heads (see the module docstring)."""
+
+    def _stage1(self) -> Pipeline:
+        clf = OneVsRestClassifier(LogisticRegression(
+            C=self.C, solver="liblinear", class_weight=self.class_weight,
+            random_state=self.random_state))
+        return Pipeline([("features", build_features(self.context)), ("clf", clf)])
+
+    def _fit_stages(self, X: Sequence[Unit], y: Any) -> np.ndarray | None:
+        """Fit stage 1; return its out-of-fold scores (None without context)."""
+        groups = [u.doc for u in X]
+        n_docs = len(set(groups))
+        if self.context and n_docs < 2:
+            raise ValueError("context=True needs units from at least 2 documents to fit")
+        self.stage1_ = _drop_pruned_terms(self._stage1().fit(list(X), y))
+        if not self.context:
+            return None
+        cv = GroupKFold(n_splits=min(self.inner_folds, n_docs))
+        with warnings.catch_warnings():
+            # A rare class (cause) is often absent from an inner training fold;
+            # its out-of-fold score is then 0, which function_pairs clips on purpose.
+            warnings.filterwarnings("ignore", message="Number of classes in training fold")
+            return cross_val_predict(self._stage1(), list(X), y, groups=groups, cv=cv,
+                                     method="predict_proba")
+
+    def _stage1_proba(self, X: Sequence[Unit]) -> np.ndarray:
+        return self.stage1_.predict_proba(list(X))
+
+
+class FunctionClassifier(_TwoStage):
     """Predict the function of each unit: achievement, problem, cause, plan or other.
-
-    A logistic regression over word and character n-grams and layout cues. With
-    ``context=True`` it also sees the section path and position, and multiplies
-    its probabilities for the class named by the enclosing part of the report
-    by ``prior_strength`` (one shared number, so the structure helps rare
-    classes such as ``cause`` as much as common ones).
 
     Parameters
     ----------
     context : bool
-        Use the unit's place in its document (section path, position).
+        Use the unit's place in its document (section path, title, neighbours,
+        the part named by its heading). ``False`` labels isolated sentences.
     C : float
-        Inverse regularisation strength of the logistic regression.
-    prior_strength : float
-        Factor applied to the probability of the class the section names
-        (1 disables it). Only used with ``context=True``.
+        Inverse regularisation strength of the stage-1 logistic regressions.
     class_weight : str or None
-        Passed to ``LogisticRegression``.
+        Passed to the stage-1 logistic regressions.
+    window : int
+        Neighbours on each side whose scores stage 2 reads.
+    inner_folds : int
+        Document-grouped folds for the out-of-fold scores stage 2 learns from.
     random_state : int
         Seed, for reproducible training.
+
+    Examples
+    --------
+    >>> from lawgov_nlp.segment import units_from_texts
+    >>> X = units_from_texts("a", ["一、主要成效", "全年办结案件12件。", "二、存在的不足", "人员不足。"])
+    >>> X += units_from_texts("b", ["一、工作成效", "共培训3次。", "二、下一步计划", "将加强培训。"])
+    >>> clf = FunctionClassifier(context=False).fit(X, ["achievement", "achievement", "problem",
+    ...     "problem", "achievement", "achievement", "plan", "plan"])
+    >>> clf.predict_proba(X).shape
+    (8, 3)
     """
 
-    def __init__(self, context: bool = True, C: float = 4.0, prior_strength: float = 3.0,
-                 class_weight: str | None = "balanced", random_state: int = 0) -> None:
+    def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
+                 window: int = 2, inner_folds: int = 4, random_state: int = 0) -> None:
         self.context = context
         self.C = C
-        self.prior_strength = prior_strength
         self.class_weight = class_weight
+        self.window = window
+        self.inner_folds = inner_folds
         self.random_state = random_state
 
     def fit(self, X: Sequence[Unit], y: Sequence[str]) -> FunctionClassifier:
@@ -90,62 +132,52 @@ class FunctionClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(X)} units but y has {len(y)} labels")
         unknown = sorted(set(y) - set(FUNCTIONS))
         if unknown:
-            raise ValueError(f"unknown function labels {unknown}; expected {list(FUNCTIONS)}")
-        self.pipeline_ = Pipeline([
-            ("features", build_features(self.context)),
-            ("clf", LogisticRegression(C=self.C, class_weight=self.class_weight,
-                                       max_iter=3000, random_state=self.random_state)),
-        ])
-        self.pipeline_.fit(list(X), y)
-        self.classes_ = self.pipeline_.classes_
+            raise ValueError(f"unknown function labels {unknown}; expected one of {list(FUNCTIONS)}")
+        oof = self._fit_stages(X, y)
+        self.classes_ = self.stage1_.classes_
+        self.prior_ = np.array([(y == c).mean() for c in self.classes_])
+        if oof is not None:
+            Z = function_pairs(X, oof, self.classes_, self.prior_, self.window)
+            target = (np.asarray(y)[:, None] == self.classes_[None, :]).ravel().astype(int)
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target)
         return self
 
     def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:
-        check_is_fitted(self, "pipeline_")
+        check_is_fitted(self, "stage1_")
         X = _check_units(X)
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        proba = self.pipeline_.predict_proba(list(X))
-        if self.context and self.prior_strength != 1:
-            index = {c: i for i, c in enumerate(self.classes_)}
-            for row, unit in enumerate(X):
-                k = index.get(section_cue(unit))
-                if k is not None:
-                    proba[row, k] *= self.prior_strength
-            proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        P = self._stage1_proba(X)
+        if not self.context:
+            return P / P.sum(axis=1, keepdims=True)
+        scores = self.stage2_.decision_function(function_pairs(X, P, self.classes_, self.prior_, self.window)).reshape(len(X), -1)
+        scores -= scores.max(axis=1, keepdims=True)
+        expd = np.exp(scores)
+        return expd / expd.sum(axis=1, keepdims=True)
 
     def predict(self, X: Sequence[Unit]) -> np.ndarray:
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
 
 
-class TopicClassifier(ClassifierMixin, BaseEstimator):
+class TopicClassifier(_TwoStage):
     """Predict the core topics of each unit (multi-label: disclosure, enforcement, reconsideration).
 
     ``y`` is an indicator matrix with one column per label in
     :data:`~lawgov_nlp.labels.TOPICS` order; ``predict`` returns the same shape.
-
-    Parameters
-    ----------
-    context : bool
-        Use the unit's section path and position as features.
-    C : float
-        Inverse regularisation strength of each per-topic logistic regression.
-    threshold : float
-        Probability at or above which a topic is assigned.
-    class_weight : str or None
-        Passed to each ``LogisticRegression``.
-    random_state : int
-        Seed, for reproducible training.
+    Parameters as :class:`FunctionClassifier`, plus ``threshold``, the
+    probability at or above which a topic is assigned.
     """
 
-    def __init__(self, context: bool = True, C: float = 4.0, threshold: float = 0.5,
-                 class_weight: str | None = "balanced", random_state: int = 0) -> None:
+    def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
+                 window: int = 2, inner_folds: int = 4, threshold: float = 0.5,
+                 random_state: int = 0) -> None:
         self.context = context
         self.C = C
-        self.threshold = threshold
         self.class_weight = class_weight
+        self.window = window
+        self.inner_folds = inner_folds
+        self.threshold = threshold
         self.random_state = random_state
 
     def fit(self, X: Sequence[Unit], y: Any) -> TopicClassifier:
@@ -155,22 +187,21 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y must be an indicator matrix of shape ({len(X)}, {len(TOPICS)}), got shape {Y.shape}"
             )
-        self.pipeline_ = Pipeline([
-            ("features", build_features(self.context)),
-            ("clf", OneVsRestClassifier(LogisticRegression(
-                C=self.C, class_weight=self.class_weight, max_iter=3000,
-                random_state=self.random_state))),
-        ])
-        self.pipeline_.fit(list(X), Y)
+        oof = self._fit_stages(X, Y)
         self.classes_ = np.array(TOPICS, dtype=object)
+        if oof is not None:
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(topic_pairs(X, oof, self.window), Y.ravel())
         return self
 
     def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:
-        check_is_fitted(self, "pipeline_")
+        check_is_fitted(self, "stage1_")
         X = _check_units(X)
         if len(X) == 0:
             return np.zeros((0, len(TOPICS)))
-        return self.pipeline_.predict_proba(list(X))
+        P = self._stage1_proba(X)
+        if not self.context:
+            return P
+        return self.stage2_.predict_proba(topic_pairs(X, P, self.window))[:, 1].reshape(len(X), -1)
 
     def predict(self, X: Sequence[Unit]) -> np.ndarray:
         return (self.predict_proba(X) >= self.threshold).astype(int)

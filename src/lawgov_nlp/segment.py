@@ -29,6 +29,7 @@ _PART_WORDS = re.compile(
     r"举措|成效|成绩|不足|问题|短板|原因|计划|安排|打算|思路|下一步|展望|履职|第一责任人|主要工作"
 )
 _HEADING_MAX = 40
+_HEADING_LONG = 80
 _TITLE_WORDS = re.compile(r"报告|方案|计划|要点|通知|意见|办法|规划|决定|总结|情况|通报|解读|问答")
 _TITLE_SEARCH = 12
 
@@ -101,7 +102,12 @@ def heading_level(text: str, *, first_in_line: bool = True, whole_line: bool = T
     0
     """
     norm = normalize(text)
-    if not first_in_line or len(norm) > _HEADING_MAX:
+    if not first_in_line:
+        return 0
+    # A whole line with no closing punctuation may be a long heading
+    # ("三、主要负责人履行推进法治建设第一责任人职责情况"); a sentence may not.
+    limit = _HEADING_LONG if whole_line and norm[-1] not in "。!?;" else _HEADING_MAX
+    if len(norm) > limit:
         return 0
     for level, pattern in _LEVELS:
         if pattern.match(norm):

@@ -1,0 +1,85 @@
+"""The public functions: load a model and label text, units or files."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from .errors import ModelError
+from .pipeline import Labeller
+from .read import DEFAULT_MAX_BYTES, read_document
+from .records import Document, Prediction, Unit
+from .segment import units_from_texts
+
+_DEFAULT: Labeller | None = None
+
+
+def default_model_path() -> Path:
+    """Where the shipped model is: ``$LAWGOV_MODEL`` if set, else inside the package."""
+    env = os.environ.get("LAWGOV_MODEL")
+    if env:
+        return Path(env)
+    resource = files("lawgov_nlp").joinpath("models/default")
+    with as_file(resource) as path:
+        if not Path(path).is_dir():
+            raise ModelError(
+                "the shipped model is not installed with this copy of lawgov_nlp "
+                "(install the package with `pip install .`, or set LAWGOV_MODEL / pass --model DIR)"
+            )
+        return Path(path)
+
+
+def load_model(path: str | Path | None = None) -> Labeller:
+    """Load a model directory, or the shipped model when ``path`` is None (cached).
+
+    Examples
+    --------
+    >>> model = load_model()
+    >>> sorted(model.meta["labels"])
+    ['function', 'topics']
+    """
+    global _DEFAULT
+    if path is not None:
+        return Labeller.load(path)
+    if _DEFAULT is None:
+        _DEFAULT = Labeller.load(default_model_path())
+    return _DEFAULT
+
+
+def label_text(text: str, doc: str = "text", *, context: bool = True,
+               model: Labeller | None = None) -> list[Prediction]:
+    """Segment and label a report given as a string.
+
+    Examples
+    --------
+    >>> preds = label_text("二、存在的不足\\n政务公开栏目更新不及时。")
+    >>> [(p.text, p.function, p.topics) for p in preds][1]
+    ('政务公开栏目更新不及时。', 'problem', ('disclosure',))
+    """
+    return (model or load_model()).label_document(Document(doc, text), context=context)
+
+
+def label_units(units: Sequence[str | Unit], doc: str = "units", *, context: bool = True,
+                model: Labeller | None = None) -> list[Prediction]:
+    """Label pre-segmented units of one document, given in order (strings or Units)."""
+    built = [u for u in units if isinstance(u, Unit)]
+    if built and len(built) != len(units):
+        raise TypeError("units must be all strings or all Unit records")
+    if not built:
+        built = units_from_texts(doc, [str(u) for u in units])
+    return (model or load_model()).label_units(built, context=context)
+
+
+def label_file(path: str | Path, *, context: bool = True, encoding: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES, model: Labeller | None = None) -> list[Prediction]:
+    """Read, segment and label one report file."""
+    return (model or load_model()).label_document(read_document(path, encoding, max_bytes), context=context)
+
+
+def label_documents(documents: Iterable[Document], *, context: bool = True,
+                    model: Labeller | None = None) -> Iterable[list[Prediction]]:
+    """Label documents one at a time (a generator: memory stays flat on archives)."""
+    labeller = model or load_model()
+    for document in documents:
+        yield labeller.label_document(document, context=context)

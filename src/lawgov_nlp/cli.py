@@ -1,0 +1,380 @@
+"""The ``lawgov`` command line: a thin wrapper over the library.
+
+Each command is a function that parses nothing and returns an exit code; the
+library raises :class:`~lawgov_nlp.errors.LawgovError` and this module turns it
+into one line on stderr. ``lawgov --help`` imports no heavy library.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import InputError, LawgovError, LawgovWarning
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lawgov",
+        description="Label the units of Chinese law-based government reports by function "
+                    "(achievement/problem/cause/plan/other) and topic (disclosure/enforcement/reconsideration).",
+    )
+    parser.add_argument("--version", action="version", version=f"lawgov {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("label", help="label reports (files, directories or stdin)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="report files or directories; '-' or none for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
+    p.add_argument("--format", choices=("jsonl", "csv", "tsv", "table"), default="jsonl")
+    p.add_argument("--input-format", choices=("auto", "text", "jsonl"), default="auto",
+                   help="auto: .jsonl files and stdin starting with '{' are pre-segmented units")
+    p.add_argument("--no-context", action="store_true", help="label each unit as an isolated sentence")
+    p.add_argument("--summary", action="store_true", help="write per-document counts instead of units (JSONL)")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--encoding", help="force the input encoding (default: detect)")
+    p.add_argument("--max-size", type=float, default=50, metavar="MB", help="refuse larger files (default 50)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="label files in N processes")
+    p.add_argument("--resume", action="store_true", help="skip documents already in the -o JSONL output")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
+
+    p = sub.add_parser("train", help="train a model on a gold corpus")
+    p.add_argument("corpus", metavar="CORPUS", help="corpus directory (with gold/ and raw/)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-folds", default="10", metavar="N|lodo|none",
+                   help="document folds for the metrics stored in the model (default 10)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N")
+
+    p = sub.add_parser("evaluate", help="evaluate on a gold corpus by whole documents")
+    p.add_argument("corpus", metavar="CORPUS")
+    p.add_argument("--mode", choices=("lodo", "folds", "split", "model"), default="lodo",
+                   help="lodo: retrain leaving each document out; folds: --folds grouped folds; "
+                        "split: seeded 80/20 document split; model: score --model on corpus documents it was not trained on")
+    p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--model", metavar="DIR", help="with --mode model: the model to score (default: shipped)")
+    p.add_argument("--no-context", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1, metavar="N")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+
+    p = sub.add_parser("info", help="show a model's version, labels, corpus hash and metrics")
+    p.add_argument("--model", metavar="DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info}[args.command]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore" if getattr(args, "quiet", False) else "default", LawgovWarning)
+            warnings.showwarning = _show_warning
+            return command(args)
+    except LawgovError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _err(message: str) -> None:
+    print(f"lawgov: error: {message}", file=sys.stderr)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    print(f"lawgov: warning: {message}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------- label
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from .api import load_model
+
+    max_bytes = int(args.max_size * 1024 * 1024)
+    if args.resume and not args.output:
+        raise InputError("--resume needs -o OUT (the output to continue)")
+    if args.resume and (args.format != "jsonl" or args.summary):
+        raise InputError("--resume works with JSONL unit output only")
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    model = load_model(args.model)
+    failures: list[str] = []
+    sources = list(_sources(args.paths or ["-"], failures))
+    done = _docs_in(Path(args.output)) if args.resume else set()
+    with _atomic_output(args.output, keep_existing=args.resume) as out:
+        from .aggregate import summarize
+        from .export import Writer
+
+        writer = None if args.summary else Writer(out, args.format)
+        progress = _progress(len(sources), quiet=args.quiet)
+        opts = {"context": not args.no_context, "encoding": args.encoding, "max_bytes": max_bytes,
+                "input_format": args.input_format}
+        for name, result in _label_all(sources, model, args.model, opts, args.jobs, done):
+            progress.update(1)
+            if isinstance(result, str):
+                failures.append(result)
+                if not args.quiet:
+                    _err(result)
+                continue
+            if not result and not args.quiet:
+                print(f"lawgov: warning: {name}: no text, 0 units", file=sys.stderr)
+            if writer is not None:
+                writer.write(result)
+            else:
+                for row in summarize(result):
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        progress.close()
+    if failures:
+        print(f"lawgov: {len(failures)} of {len(sources)} input(s) failed:", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        return EXIT_SOME_FAILED if len(failures) < len(sources) else EXIT_ERROR
+    return EXIT_OK
+
+
+def _sources(paths: Sequence[str], failures: list[str]) -> Iterator[str]:
+    from .read import expand_paths
+
+    for p in paths:
+        if p == "-":
+            yield "-"
+            continue
+        try:
+            for f in expand_paths([p]):
+                yield str(f)
+        except LawgovError as exc:
+            failures.append(str(exc))
+            _err(str(exc))
+
+
+def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict[str, Any],
+               jobs: int, skip: set[str]) -> Iterator[tuple[str, Any]]:
+    """Yield ``(source, predictions or error message)`` in input order."""
+    todo = [s for s in sources if s == "-" or Path(s).stem not in skip]
+    if jobs == 1 or len(todo) < 2:
+        for s in todo:
+            yield s, _label_one(s, model, opts)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model_dir,)) as pool:
+        # map keeps input order, so the output is the same as with one process.
+        yield from zip(todo, pool.map(_worker_label, todo, [opts] * len(todo), chunksize=4))
+
+
+_WORKER_MODEL: Any = None
+
+
+def _init_worker(model_dir: str | None) -> None:
+    global _WORKER_MODEL
+    from .api import load_model
+
+    warnings.simplefilter("ignore", LawgovWarning)
+    _WORKER_MODEL = load_model(model_dir)
+
+
+def _worker_label(source: str, opts: dict[str, Any]) -> Any:
+    return _label_one(source, _WORKER_MODEL, opts)
+
+
+def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
+    """Predictions of one source, or an error message (never raises a LawgovError)."""
+    from .read import group_rows, iter_unit_rows, read_document, read_stream
+
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read()
+            is_jsonl = opts["input_format"] == "jsonl" or (
+                opts["input_format"] == "auto" and data.lstrip()[:1] == b"{")
+            if is_jsonl:
+                from .read import decode
+
+                lines = decode(data, "<stdin>", opts["encoding"]).splitlines()
+                return _label_rows(model, group_rows(iter_unit_rows(lines, "<stdin>"), "<stdin>"), opts)
+            import io
+
+            document = read_stream(io.BytesIO(data), "<stdin>", opts["encoding"], opts["max_bytes"])
+            return model.label_document(document, context=opts["context"])
+        path = Path(source)
+        if opts["input_format"] == "jsonl" or (opts["input_format"] == "auto" and path.suffix.lower() in (".jsonl", ".ndjson")):
+            from .read import decode, read_bytes
+
+            lines = decode(read_bytes(path, opts["max_bytes"]), source, opts["encoding"]).splitlines()
+            return _label_rows(model, group_rows(iter_unit_rows(lines, source), source), opts)
+        return model.label_document(read_document(path, opts["encoding"], opts["max_bytes"]), context=opts["context"])
+    except LawgovError as exc:
+        return str(exc)
+
+
+def _label_rows(model: Any, groups: Any, opts: dict[str, Any]) -> list[Any]:
+    """Label JSONL units document by document, keeping each record's doc and idx."""
+    from dataclasses import replace
+
+    from .segment import units_from_texts
+
+    out = []
+    for doc, rows in groups:
+        units = units_from_texts(doc, [r.text for r in rows])
+        preds = model.label_units(units, context=opts["context"])
+        out += [replace(p, idx=r.idx) for p, r in zip(preds, rows)]
+    return out
+
+
+def _docs_in(path: Path) -> set[str]:
+    """Documents already present in a JSONL output (for --resume)."""
+    if not path.exists():
+        return set()
+    done = set()
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                done.add(json.loads(line)["doc"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise InputError(f"{path}:{lineno}: cannot resume, not a lawgov JSONL output line") from None
+    return done
+
+
+class _atomic_output:
+    """Write to a temporary file next to the target and rename it at the end.
+
+    An interrupted run leaves the previous file (or none), never half a file.
+    ``keep_existing`` starts the temporary file as a copy of the target
+    (for --resume). Without a target, writes to stdout.
+    """
+
+    def __init__(self, target: str | None, keep_existing: bool = False) -> None:
+        self.target = Path(target) if target else None
+        self.keep = keep_existing
+        self.tmp: Path | None = None
+        self.fh: TextIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self.target is None:
+            return sys.stdout
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part")
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        if self.keep and self.target.exists():
+            with self.target.open(encoding="utf-8") as old:
+                for line in old:
+                    self.fh.write(line if line.endswith("\n") else line + "\n")
+        return self.fh
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.fh is None or self.tmp is None or self.target is None:
+            sys.stdout.flush()
+            return
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.target)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal (tqdm), silent otherwise."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar = None
+        if not quiet and total > 1 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr)
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ----------------------------------------------------------------- train / evaluate / info
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import train
+
+    folds = _folds_arg(args.eval_folds)
+    labeller = train(args.corpus, args.output, seed=args.seed, eval_folds=folds, n_jobs=args.jobs)
+    m = labeller.meta.get("metrics", {}).get("context")
+    print(f"model written to {args.output} ({labeller.meta['corpus']['units']} units, "
+          f"{labeller.meta['corpus']['documents']} documents)")
+    if m:
+        print(f"{m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, topic micro-F1 {m['topic_micro_f1']:.3f}")
+    return EXIT_OK
+
+
+def _folds_arg(value: str) -> int | str | None:
+    if value in ("lodo", "none"):
+        return None if value == "none" else "lodo"
+    try:
+        n = int(value)
+    except ValueError:
+        raise InputError(f"--eval-folds must be a number, 'lodo' or 'none', got {value!r}") from None
+    if n < 2:
+        raise InputError(f"--eval-folds must be at least 2, got {n}")
+    return n
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .corpus import load_documents
+    from .evaluate import cross_validate, evaluate_labeller, format_report, labeller_fit_predict
+
+    docs = load_documents(args.corpus)
+    context = not args.no_context
+    if args.mode == "model":
+        from .api import load_model
+
+        model = load_model(args.model)
+        seen = set(model.meta.get("corpus", {}).get("training_docs", []))
+        unseen = [d for d in docs if d.doc not in seen]
+        if not unseen:
+            raise InputError(f"{args.corpus}: every document was used to train this model; "
+                             "scores on them would not be held out (use --mode lodo)")
+        result = evaluate_labeller(model, unseen, context=context)
+    else:
+        folds = {"lodo": "lodo", "split": "split", "folds": args.folds}[args.mode]
+        result = cross_validate(docs, labeller_fit_predict(context=context, seed=args.seed),
+                                folds=folds, seed=args.seed, n_jobs=args.jobs)
+        result.pop("predictions")
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_report(result))
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .api import default_model_path
+    from .persist import read_meta
+
+    path = Path(args.model) if args.model else default_model_path()
+    meta = read_meta(path)
+    corpus = meta.get("corpus", {})
+    print(f"model      {path}")
+    print(f"name       {meta.get('name', '?')}  (format {meta.get('format')})")
+    print(f"built with " + ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()))
+    print(f"labels     function: {', '.join(meta['labels']['function'])}")
+    print(f"           topics:   {', '.join(meta['labels']['topics'])}")
+    print(f"corpus     {corpus.get('documents')} documents, {corpus.get('units')} units, sha256 {corpus.get('hash')}")
+    print(f"seed       {meta.get('seed')}")
+    for name, m in meta.get("metrics", {}).items():
+        print(f"metrics    {name}: {m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, "
+              f"accuracy {m['function_accuracy']:.3f}, topic micro-F1 {m['topic_micro_f1']:.3f}")
+    return EXIT_OK

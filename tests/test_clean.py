@@ -1,0 +1,22 @@
+import pytest
+
+from lawgov_nlp.clean import is_chrome, normalize
+
+
+def test_normalize_full_and_half_width_alike():
+    assert normalize("（一）深化政务公开，共１２件") == normalize("(一)深化政务公开,共12件")
+
+
+@pytest.mark.parametrize("text", [
+    "当前位置:首页/政务公开/", "发布时间:2024-03-20 阅读次数:", "【字号 大 中 小】", "打印", "上一条：关于印发……",
+    "下一篇", "用微信扫描二维码分享至好友和朋友圈", "附件：1.统计表", "索引号：11310117MB2F1234", "信息来源：区政府办公室",
+])
+def test_page_chrome_is_recognised(text):
+    assert is_chrome(text)
+
+
+@pytest.mark.parametrize("text", [
+    "全年共受理政府信息公开申请12件。", "二、存在的不足", "根据附件所列清单开展检查，共查处案件5起。",
+])
+def test_report_content_is_not_chrome(text):
+    assert not is_chrome(text)

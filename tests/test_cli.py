@@ -1,0 +1,154 @@
+"""The installed ``lawgov`` console script, run as a user runs it (a subprocess)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CORPUS, SEED_REPORT
+
+
+def run(cmd, *args, input=None, cwd=None, env=None):
+    return subprocess.run([cmd, *map(str, args)], input=input, capture_output=True, cwd=cwd, env=env, timeout=600)
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys; from lawgov_nlp import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('sklearn', 'jieba', 'datasets') if m in sys.modules], file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stderr.strip().endswith("[]")
+
+
+def test_label_seed_reports_from_any_directory(lawgov_cmd, tmp_path, clean_env):
+    seeds = sorted((CORPUS / "raw").glob("00*.txt"))
+    r = run(lawgov_cmd, "label", *seeds, cwd=tmp_path, env=clean_env)
+    assert r.returncode == 0, r.stderr.decode()
+    recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    gold = {p.stem: sum(1 for _ in open(CORPUS / "gold" / f"{p.stem}.jsonl", encoding="utf-8")) for p in seeds}
+    for doc, n in gold.items():
+        got = [x for x in recs if x["doc"] == doc]
+        assert [x["idx"] for x in got] == list(range(n))  # every unit labelled, in order
+    assert {"doc", "idx", "text", "start", "end", "section", "function", "function_scores",
+            "topics", "topic_scores"} <= set(recs[0])
+
+
+def test_python_dash_m_works_too(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lawgov_nlp", "label", SEED_REPORT, "--format", "tsv"],
+                       capture_output=True, cwd=tmp_path)
+    assert r.returncode == 0
+    rows = list(csv.reader(io.StringIO(r.stdout.decode()), delimiter="\t"))
+    assert rows[0][:5] == ["doc", "idx", "start", "end", "function"] and len(rows) > 50
+
+
+def test_jsonl_units_keep_doc_and_idx(lawgov_cmd):
+    lines = [{"doc": "x", "idx": 10, "text": "二、存在的不足"}, {"doc": "x", "idx": 11, "text": "人员不足。"},
+             {"doc": "y", "idx": 0, "text": "将加强政务公开。"}]
+    data = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines).encode()
+    r = run(lawgov_cmd, "label", "--input-format", "jsonl", input=data)
+    assert r.returncode == 0, r.stderr.decode()
+    out = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [(o["doc"], o["idx"]) for o in out] == [("x", 10), ("x", 11), ("y", 0)]
+    assert out[1]["section"] == ["二、存在的不足"]
+    # auto-detected from stdin too
+    assert run(lawgov_cmd, "label", input=data).stdout == r.stdout
+
+
+def test_stdin_text_and_formats(lawgov_cmd):
+    text = SEED_REPORT.read_bytes()
+    for fmt in ("jsonl", "csv", "tsv", "table"):
+        r = run(lawgov_cmd, "label", "-", "--format", fmt, input=text)
+        assert r.returncode == 0 and len(r.stdout.decode().splitlines()) > 50, fmt
+
+
+def test_summary_counts_per_document(lawgov_cmd):
+    r = run(lawgov_cmd, "label", SEED_REPORT, "--summary")
+    (row,) = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert row["units"] == sum(row["function"].values()) and row["units"] > 50
+
+
+@pytest.mark.parametrize("args,message", [
+    (["label", "missing.txt"], "missing.txt: no such file"),
+    (["label", "--model", "nope", "x.txt"], "nope: model directory not found"),
+    (["evaluate", "nowhere"], "not a corpus directory"),
+])
+def test_user_mistakes_are_one_line_errors(lawgov_cmd, tmp_path, args, message):
+    r = run(lawgov_cmd, *args, cwd=tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode != 0 and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 3
+
+
+def test_malformed_jsonl_names_the_line(lawgov_cmd):
+    r = run(lawgov_cmd, "label", "--input-format", "jsonl", input=b'{"text": "a"}\n{oops\n')
+    assert r.returncode != 0 and "<stdin>:2: malformed JSON" in r.stderr.decode()
+
+
+def test_batch_keeps_going_and_reports_failures(lawgov_cmd, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("二、存在的不足\n人员不足。", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    out = tmp_path / "out.jsonl"
+    r = run(lawgov_cmd, "label", good, tmp_path / "empty.txt", tmp_path / "binary.txt", tmp_path / "gone.txt", "-o", out)
+    err = r.stderr.decode()
+    assert r.returncode == 1
+    assert "binary.txt: binary file" in err and "gone.txt: no such file" in err and "2 of 4 input(s) failed" in err
+    assert "empty.txt: no text, 0 units" in err
+    assert [json.loads(x)["doc"] for x in out.read_text(encoding="utf-8").splitlines()] == ["good", "good"]
+
+
+def test_output_is_written_atomically_and_resume_skips_done(lawgov_cmd, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        (src / f"r{i}.txt").write_text(f"一、工作成效\n全年公开信息{i + 1}条。", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    r = run(lawgov_cmd, "label", src / "r0.txt", "-o", out)
+    assert r.returncode == 0 and not list(tmp_path.glob(".out.jsonl.*"))  # no temp file left behind
+    first = out.read_text(encoding="utf-8")
+    r = run(lawgov_cmd, "label", src, "-o", out, "--resume")
+    assert r.returncode == 0
+    docs = [json.loads(x)["doc"] for x in out.read_text(encoding="utf-8").splitlines()]
+    assert docs == ["r0", "r0", "r1", "r1", "r2", "r2"]  # r0 kept, not duplicated
+    assert out.read_text(encoding="utf-8").startswith(first)
+
+
+def test_jobs_give_the_same_output(lawgov_cmd, tmp_path):
+    seeds = sorted((CORPUS / "raw").glob("p0*.txt"))[:8]
+    one = run(lawgov_cmd, "label", *seeds)
+    two = run(lawgov_cmd, "label", *seeds, "--jobs", "2")
+    assert one.returncode == two.returncode == 0 and one.stdout == two.stdout
+
+
+def test_info_shows_provenance(lawgov_cmd):
+    r = run(lawgov_cmd, "info")
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "sha256" in out and "macro-F1" in out and "achievement" in out
+
+
+def test_train_and_evaluate_on_a_small_corpus(lawgov_cmd, tmp_path):
+    import shutil
+
+    small = tmp_path / "c"
+    (small / "raw").mkdir(parents=True)
+    (small / "gold").mkdir()
+    for f in sorted((CORPUS / "gold").glob("*.jsonl"))[:12]:
+        shutil.copy(f, small / "gold")
+        shutil.copy(CORPUS / "raw" / f"{f.stem}.txt", small / "raw")
+    r = run(lawgov_cmd, "train", small, "-o", tmp_path / "m", "--eval-folds", "3")
+    assert r.returncode == 0, r.stderr.decode()
+    assert "macro-F1" in r.stdout.decode()
+    r = run(lawgov_cmd, "label", SEED_REPORT, "--model", tmp_path / "m")
+    assert r.returncode == 0 and r.stdout
+    r = run(lawgov_cmd, "evaluate", small, "--mode", "folds", "--folds", "3", "--json")
+    res = json.loads(r.stdout)
+    assert res["units"] == sum(1 for f in (small / "gold").glob("*.jsonl") for _ in open(f, encoding="utf-8"))
+    assert 0 <= res["function_macro_f1"] <= 1
+    r = run(lawgov_cmd, "evaluate", small, "--mode", "model", "--model", tmp_path / "m")
+    assert r.returncode != 0 and "would not be held out" in r.stderr.decode()
