@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 
 _SPACES = re.compile(r"\s+")
 
@@ -30,20 +32,37 @@ _CHROME = re.compile(
 _CHROME_MAX_LEN = 60
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Normalise width, case and spacing of ``text`` for feature extraction.
 
     Full-width letters, digits and ASCII punctuation become half-width
-    (``，`` -> ``,``, ``（一）`` -> ``(一)``, ``１`` -> ``1``); runs of white space,
-    including U+3000, become one space.
+    (``，`` -> ``,``, ``（一）`` -> ``(一)``, ``１`` -> ``1``); traditional
+    characters become simplified; runs of white space, including U+3000,
+    become one space.
 
     Examples
     --------
     >>> normalize("（一）深化政务公开，共１２件")
     '(一)深化政务公开,共12件'
+    >>> normalize("加強政務公開")
+    '加强政务公开'
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    # Reports in traditional script (Hong Kong/Taiwan-style pages, big5 sites)
+    # use the same vocabulary; features see them in simplified script.
+    return _converter().convert(text)
 
 
 def is_chrome(text: str) -> bool:

@@ -47,6 +47,9 @@ def compile_head(est: Any, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
     spec: dict[str, Any] = {
         "kind": kind, "context": bool(est.context), "window": int(est.window),
         "classes": [str(c) for c in est.classes_], "blocks": [],
+        # stage 1 may have seen fewer classes than the head predicts
+        "stage1_classes": ([str(c) for c in est.stage1_.classes_] if kind == "function"
+                           else [str(c) for c in est.classes_]),
     }
     arrays: dict[str, np.ndarray] = {}
     union = est.stage1_.named_steps["features"]
@@ -101,6 +104,8 @@ class CompiledHead:
             self.context = bool(spec["context"])
             self.window = int(spec["window"])
             self.classes_ = np.array(spec["classes"], dtype=object)
+            seen = list(spec.get("stage1_classes", spec["classes"]))
+            self._columns = np.array([list(self.classes_).index(c) for c in seen], dtype=int)
             self.threshold = float(spec.get("threshold", 0.5))
             self._blocks = [_Block(b, arrays.get(f"{b['name']}.idf")) for b in spec["blocks"]]
             self._coef = np.asarray(arrays["stage1.coef"], dtype=np.float64)
@@ -113,9 +118,9 @@ class CompiledHead:
         if self.kind not in ("function", "topics"):
             raise ModelError(f"unknown head kind {self.kind!r}")
         width = sum(b.size for b in self._blocks)
-        if self._coef.shape != (len(self.classes_), width):
+        if self._coef.shape != (len(self._columns), width):
             raise ModelError(f"model head {self.kind}: coefficients {self._coef.shape} do not match "
-                             f"{len(self.classes_)} classes x {width} features")
+                             f"{len(self._columns)} classes x {width} features")
         if self.context and (self._s2_coef is None or self._s2_intercept is None):
             raise ModelError(f"model head {self.kind}: context head without its second stage")
 
@@ -132,13 +137,15 @@ class CompiledHead:
             vals.append(v)
             offset += block.size
         r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-        scores = np.empty((n, len(self.classes_)))
-        for k in range(len(self.classes_)):
+        scores = np.empty((n, len(self._columns)))
+        for k in range(len(self._columns)):
             scores[:, k] = np.bincount(r, weights=v * self._coef[k, c], minlength=n)
         scores += self._intercept
-        P = 1.0 / (1.0 + np.exp(-scores))
+        seen = 1.0 / (1.0 + np.exp(-scores))
         if self.kind == "function":
-            P /= P.sum(axis=1, keepdims=True)
+            seen /= seen.sum(axis=1, keepdims=True)
+        P = np.zeros((n, len(self.classes_)))
+        P[:, self._columns] = seen
         return P
 
     def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:

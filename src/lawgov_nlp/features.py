@@ -38,6 +38,14 @@ _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("enforcement", re.compile(r"执法|处罚|检查|案卷|三项制度|双随机|罚款|行政强制|稽查|查处")),
     ("reconsideration", re.compile(r"复议|纠错率")),
 )
+# The guideline's cue words for each function (ANNOTATION.md, function table).
+# Stage 2 weighs "the unit shows a cue of class k" with one weight for all k.
+FUNCTION_CUES: dict[str, re.Pattern[str]] = {
+    "achievement": re.compile(r"开展|完成|建立|出台|共计|同比|达到|\d\s*(?:%|件|次|个|人|场)"),
+    "problem": re.compile(r"不足|有待|不够|仍然存在|仍存在|还存在|短板|薄弱|欠缺|不到位|不平衡|滞后|差距"),
+    "cause": re.compile(r"原因|由于|导致|究其|根源"),
+    "plan": re.compile(r"^(?:下一步|下步|今后|明年)|将|要|进一步|计划|拟|力争|\d{4}年度?(?:工作)?(?:安排|计划|目标)"),
+}
 _NUMBER = re.compile(r"\d")
 _STAT = re.compile(r"\d\s*(?:%|件|次|人|个|项|场|条|家|万|余)")
 _FUTURE = re.compile(r"^(?:下一步|下步|今后|明年|\d{4}年(?:度)?[,，]?\s*(?:我|将|要))|将|要|计划|拟|力争|进一步")
@@ -224,8 +232,8 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     """Stage-2 rows for the function head: one per (unit, class), class-symmetric.
 
     Each signal has one weight shared by all classes, so "the section names
-    class k" counts the same for ``cause`` (a handful of examples) as for
-    ``achievement``. Where a section names a class, scores are taken relative to
+    class k" or "the unit shows a cue word of class k" counts the same for
+    ``cause`` (a handful of examples) as for ``achievement``. Where a section names a class, scores are taken relative to
     the class's share of the training data, so a rare class is not buried by its
     prior before the structure is weighed.
     """
@@ -243,11 +251,12 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     for M in (P, near, whole):
         logm = np.log(np.clip(M, _EPS, 1))
         cols += [logm * no_cue, (logm - log_prior) * has_cue]
-    cols += [cue_is_k, cue_is_k * heading[:, None]]
-    # Per-class intercepts, with and without a structural cue.
-    eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
-    feats = np.concatenate([np.stack(cols, axis=-1), eye, eye * no_cue[:, :, None]], axis=-1)
-    return feats.reshape(n * k, -1)
+    text_cue = np.array([[bool(FUNCTION_CUES[c].search(normalize(u.text))) if c in FUNCTION_CUES
+                          else u.chrome for c in classes] for u in X], dtype=float).reshape(n, k)
+    cols += [cue_is_k, cue_is_k * heading[:, None], text_cue, text_cue * no_cue]
+    # No per-class terms: a class absent from the training data (a fold with
+    # no ``cause`` unit) can still be predicted from structure and cue words.
+    return np.stack(cols, axis=-1).reshape(n * k, -1)
 
 
 def topic_pairs(X: Sequence[Unit], P: Any, window: int) -> Any:

@@ -112,8 +112,8 @@ class FunctionClassifier(_TwoStage):
     >>> X += units_from_texts("b", ["一、工作成效", "共培训3次。", "二、下一步计划", "将加强培训。"])
     >>> clf = FunctionClassifier(context=False).fit(X, ["achievement", "achievement", "problem",
     ...     "problem", "achievement", "achievement", "plan", "plan"])
-    >>> clf.predict_proba(X).shape
-    (8, 3)
+    >>> clf.predict_proba(X).shape  # always the five functions, even if unseen in training
+    (8, 5)
     """
 
     def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
@@ -134,9 +134,12 @@ class FunctionClassifier(_TwoStage):
         if unknown:
             raise ValueError(f"unknown function labels {unknown}; expected one of {list(FUNCTIONS)}")
         oof = self._fit_stages(X, y)
-        self.classes_ = self.stage1_.classes_
-        self.prior_ = np.array([(y == c).mean() for c in self.classes_])
+        # Always the full label set, in FUNCTIONS order: stage 2 can predict a
+        # class that stage 1 never saw (its stage-1 score is 0).
+        self.classes_ = np.array(FUNCTIONS, dtype=object)
+        self.prior_ = np.array([((y == c).sum() + 1) / (len(y) + len(FUNCTIONS)) for c in FUNCTIONS])
         if oof is not None:
+            oof = self._full(oof, self.stage1_.classes_)
             Z = function_pairs(X, oof, self.classes_, self.prior_, self.window)
             target = (np.asarray(y)[:, None] == self.classes_[None, :]).ravel().astype(int)
             self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target)
@@ -147,13 +150,22 @@ class FunctionClassifier(_TwoStage):
         X = _check_units(X)
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        P = self._stage1_proba(X)
+        P = self._full(self._stage1_proba(X), self.stage1_.classes_)
         if not self.context:
             return P / P.sum(axis=1, keepdims=True)
-        scores = self.stage2_.decision_function(function_pairs(X, P, self.classes_, self.prior_, self.window)).reshape(len(X), -1)
+        Z = function_pairs(X, P, self.classes_, self.prior_, self.window)
+        scores = self.stage2_.decision_function(Z).reshape(len(X), -1)
         scores -= scores.max(axis=1, keepdims=True)
         expd = np.exp(scores)
         return expd / expd.sum(axis=1, keepdims=True)
+
+    @staticmethod
+    def _full(P: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        """Stage-1 scores over all of FUNCTIONS (0 for classes absent from training)."""
+        full = np.zeros((len(P), len(FUNCTIONS)))
+        for j, c in enumerate(seen):
+            full[:, FUNCTIONS.index(c)] = P[:, j]
+        return full
 
     def predict(self, X: Sequence[Unit]) -> np.ndarray:
         proba = self.predict_proba(X)
