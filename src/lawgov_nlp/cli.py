@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="report files or directories; '-' or none for stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
     p.add_argument("--format", choices=("jsonl", "csv", "tsv", "table"), default="jsonl")
-    p.add_argument("--input-format", choices=("auto", "text", "jsonl"), default="auto",
-                   help="auto: .jsonl files and stdin starting with '{' are pre-segmented units")
+    p.add_argument("--input-format", choices=("auto", "text", "html", "jsonl"), default="auto",
+                   help="auto: by file suffix (.txt .html .docx .pdf .jsonl); stdin starting with '{' is "
+                        "JSONL units, starting with '<' an HTML page")
     p.add_argument("--no-context", action="store_true", help="label each unit as an isolated sentence")
     p.add_argument("--summary", action="store_true", help="write per-document counts instead of units (JSONL)")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
@@ -207,7 +208,10 @@ def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
                 return _label_rows(model, group_rows(iter_unit_rows(lines, "<stdin>"), "<stdin>"), opts)
             import io
 
-            document = read_stream(io.BytesIO(data), "<stdin>", opts["encoding"], opts["max_bytes"])
+            head = data.lstrip()[:1]
+            is_html = opts["input_format"] == "html" or (opts["input_format"] == "auto" and head == b"<")
+            document = read_stream(io.BytesIO(data), "<stdin>", opts["encoding"], opts["max_bytes"],
+                                   kind=".html" if is_html else ".txt")
             return model.label_document(document, context=opts["context"])
         path = Path(source)
         if opts["input_format"] == "jsonl" or (opts["input_format"] == "auto" and path.suffix.lower() in (".jsonl", ".ndjson")):
@@ -215,6 +219,13 @@ def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
 
             lines = decode(read_bytes(path, opts["max_bytes"]), source, opts["encoding"]).splitlines()
             return _label_rows(model, group_rows(iter_unit_rows(lines, source), source), opts)
+        if opts["input_format"] in ("text", "html") and path.suffix.lower() not in (".docx", ".pdf"):
+            from .read import bytes_to_text, read_bytes
+            from .records import Document
+
+            kind = ".html" if opts["input_format"] == "html" else ".txt"
+            text = bytes_to_text(read_bytes(path, opts["max_bytes"]), source, kind, opts["encoding"])
+            return model.label_document(Document(path.stem, text, source), context=opts["context"])
         return model.label_document(read_document(path, opts["encoding"], opts["max_bytes"]), context=opts["context"])
     except LawgovError as exc:
         return str(exc)

@@ -18,6 +18,9 @@ from .records import Document
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ""})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
+REPORT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
+_OLD_OFFICE = frozenset({".doc", ".wps", ".rtf", ".et", ".wpt"})
 _CANDIDATES = ("gb18030", "big5", "utf_16")
 
 
@@ -113,24 +116,52 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def read_document(path: str | Path, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read one text report into a :class:`Document` whose id is the file stem."""
+    """Read one report (.txt, .html, .docx or .pdf) into a :class:`Document` named by the file stem.
+
+    Offsets of the units refer to the document's text: the file itself for
+    plain text, the extracted text for the other formats.
+    """
     path = Path(path)
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise InputError(f"{path}: unsupported file type {path.suffix!r} (expected a .txt report or .jsonl units)")
-    text = decode(read_bytes(path, max_bytes), str(path), encoding)
+    suffix = path.suffix.lower()
+    if suffix in _OLD_OFFICE:
+        raise InputError(f"{path}: {suffix} files cannot be read; save the report as .docx (or .txt) and try again")
+    if suffix not in REPORT_SUFFIXES:
+        raise InputError(f"{path}: unsupported file type {path.suffix!r} "
+                         "(expected .txt, .html, .docx or .pdf reports, or .jsonl units)")
+    data = read_bytes(path, max_bytes)
+    return Document(doc=path.stem, text=bytes_to_text(data, str(path), suffix, encoding), source=str(path))
+
+
+def bytes_to_text(data: bytes, name: str, kind: str, encoding: str | None = None) -> str:
+    """Text of a report given as bytes; ``kind`` is a file suffix (``.txt``, ``.html``, ``.docx``, ``.pdf``)."""
+    from . import formats
+
+    if kind == ".docx":
+        text = formats.docx_to_text(data, name)
+    elif kind == ".pdf":
+        text = formats.pdf_to_text(data, name)
+    elif kind in HTML_SUFFIXES:
+        declared = None if encoding else formats.html_charset(data)
+        try:
+            html = decode(data, name, encoding or declared)
+        except InputError:
+            if not declared:
+                raise
+            html = decode(data, name)  # the page lied about its charset: detect instead
+        text = formats.html_to_text(html)
+    else:
+        text = decode(data, name, encoding)
     # Universal newlines, as every editor shows them; offsets refer to this text.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return Document(doc=path.stem, text=text, source=str(path))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_stream(stream: BinaryIO, name: str = "<stdin>", encoding: str | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read a whole report from a binary stream (e.g. stdin)."""
+                max_bytes: int = DEFAULT_MAX_BYTES, kind: str = ".txt") -> Document:
+    """Read a whole report from a binary stream (e.g. stdin); ``kind`` as in :func:`bytes_to_text`."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"{name}: input is over the {max_bytes / 1e6:.0f} MB limit (see --max-size)")
-    text = decode(data, name, encoding).replace("\r\n", "\n").replace("\r", "\n")
-    return Document(doc="stdin", text=text, source=name)
+    return Document(doc="stdin", text=bytes_to_text(data, name, kind, encoding), source=name)
 
 
 def iter_unit_rows(lines: Iterable[str], name: str) -> Iterator[UnitRow]:
@@ -182,10 +213,10 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_dir():
             found = sorted(
                 f for f in path.rglob("*")
-                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in (TEXT_SUFFIXES | JSONL_SUFFIXES) - {""}
+                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in (REPORT_SUFFIXES | JSONL_SUFFIXES) - {""}
             )
             if not found:
-                raise InputError(f"{path}: directory contains no readable reports (.txt or .jsonl)")
+                raise InputError(f"{path}: directory contains no readable reports (.txt, .html, .docx, .pdf or .jsonl)")
             yield from found
         else:
             yield path
