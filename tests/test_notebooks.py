@@ -107,7 +107,7 @@ def test_corpus_notebook(kernel_dirs):
 
 
 def test_train_evaluate_notebook(kernel_dirs, tmp_path):
-    from lawgov_nlp import load_model
+    from lawgov_nlp import label_units, load_model
     from lawgov_nlp.corpus import load_documents
 
     out = tmp_path / "model"
@@ -125,7 +125,7 @@ def test_train_evaluate_notebook(kernel_dirs, tmp_path):
     assert meta["metrics"]["context"]["mode"] == "3-fold by document"
     trained_on = set(meta["corpus"]["training_docs"])
     assert trained_on <= {d.doc for d in load_documents(ROOT / "corpora")}
-    preds = model.label_units(["二、存在的不足", "部分单位政务公开栏目更新不及时。"])
+    preds = label_units(["二、存在的不足", "部分单位政务公开栏目更新不及时。"], model=model)
     assert len(preds) == 2 and all(p.function for p in preds)
     # The shipped model was not touched.
     assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
