@@ -152,3 +152,10 @@ def test_train_and_evaluate_on_a_small_corpus(lawgov_cmd, tmp_path):
     assert 0 <= res["function_macro_f1"] <= 1
     r = run(lawgov_cmd, "evaluate", small, "--mode", "model", "--model", tmp_path / "m")
     assert r.returncode != 0 and "would not be held out" in r.stderr.decode()
+
+
+def test_directory_without_reports(lawgov_cmd, tmp_path):
+    (tmp_path / "notes.xlsx").write_bytes(b"PK")
+    r = run(lawgov_cmd, "label", tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "directory contains no readable reports" in err and "1 of 1 input(s) failed" in err

@@ -115,6 +115,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     failures: list[str] = []
     sources = list(_sources(args.paths or ["-"], failures))
+    n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
     done = _docs_in(Path(args.output)) if args.resume else set()
     with _atomic_output(args.output, keep_existing=args.resume) as out:
         from .aggregate import summarize
@@ -140,10 +141,10 @@ def cmd_label(args: argparse.Namespace) -> int:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
         progress.close()
     if failures:
-        print(f"lawgov: {len(failures)} of {len(sources)} input(s) failed:", file=sys.stderr)
+        print(f"lawgov: {len(failures)} of {n_inputs} input(s) failed:", file=sys.stderr)
         for f in failures:
             print(f"  {f}", file=sys.stderr)
-        return EXIT_SOME_FAILED if len(failures) < len(sources) else EXIT_ERROR
+        return EXIT_SOME_FAILED if len(failures) < n_inputs else EXIT_ERROR
     return EXIT_OK
 
 
