@@ -81,6 +81,10 @@ def test_bad_inputs_are_clear_errors():
         TopicClassifier().fit(X, y)
     with pytest.raises(TypeError, match="sequence of Unit records"):
         FunctionClassifier().fit("text", y)
+    with pytest.raises(ValueError, match="window must be an integer >= 0, got 1.5"):
+        FunctionClassifier(window=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="inner_folds must be an integer >= 2"):
+        TopicClassifier(inner_folds=1).fit(X, Y)
     with pytest.raises(ValueError, match="at least 2 documents"):
         FunctionClassifier().fit(X[:7], y[:7])
 

@@ -17,6 +17,7 @@ document, so it learns how far to trust stage 1 on unseen documents.
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -67,6 +68,12 @@ class _TwoStage(ClassifierMixin, BaseEstimator):
 
     def _fit_stages(self, X: Sequence[Unit], y: Any) -> np.ndarray | None:
         """Fit stage 1; return its out-of-fold scores (None without context)."""
+        for name, low in (("window", 0), ("inner_folds", 2)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if not self.C > 0:
+            raise ValueError(f"C must be positive, got {self.C!r}")
         groups = [u.doc for u in X]
         n_docs = len(set(groups))
         if self.context and n_docs < 2:
