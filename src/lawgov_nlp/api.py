@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterable, Sequence
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
 from .errors import ModelError
 from .pipeline import Labeller
@@ -83,3 +84,63 @@ def label_documents(documents: Iterable[Document], *, context: bool = True,
     labeller = model or load_model()
     for document in documents:
         yield labeller.label_document(document, context=context)
+
+
+def label_records(records: Iterable[dict[str, Any]], *, context: bool = True,
+                  model: Labeller | None = None) -> list[dict[str, Any]]:
+    """Label documents given as ``{"doc", "text"}`` dicts; return unit dicts.
+
+    The building block for distributed engines: map it over partitions of a
+    ``dask.bag`` of documents (the model loads once per worker process).
+
+    Examples
+    --------
+    >>> rows = label_records([{"doc": "a", "text": "二、存在的不足\\n人员不足。"}])
+    >>> [(r["doc"], r["idx"], r["function"]) for r in rows]
+    [('a', 0, 'problem'), ('a', 1, 'problem')]
+    """
+    labeller = model or load_model()
+    return [p.to_dict() for r in records
+            for p in labeller.label_document(Document(str(r["doc"]), str(r["text"])), context=context)]
+
+
+def label_batch(batch: dict[str, list[Any]], *, context: bool = True,
+                model: Labeller | None = None) -> dict[str, list[Any]]:
+    """``datasets.Dataset.map(label_batch, batched=True, ...)``: documents in, units out.
+
+    ``batch`` has columns ``doc`` and ``text`` (one row per document); the result
+    has one row per unit with ``doc, idx, text, start, end, section, function,
+    function_scores, topics, topic_scores``. Pass ``features=batch_features()``
+    and ``remove_columns=dataset.column_names`` to ``map`` (a batch whose units
+    all have empty topic lists gives Arrow nothing to infer the type from)::
+
+        ds.map(label_batch, batched=True, num_proc=2,
+               remove_columns=ds.column_names, features=batch_features())
+
+    Examples
+    --------
+    >>> out = label_batch({"doc": ["a"], "text": ["二、存在的不足\\n人员不足。"]})
+    >>> out["function"], out["idx"]
+    (['problem', 'problem'], [0, 1])
+    """
+    rows = label_records(({"doc": d, "text": t} for d, t in zip(batch["doc"], batch["text"])),
+                         context=context, model=model)
+    keys = ("doc", "idx", "text", "start", "end", "section", "function", "function_scores", "topics", "topic_scores")
+    return {k: [r[k] for r in rows] for k in keys}
+
+
+def batch_features() -> Any:
+    """The ``datasets.Features`` of :func:`label_batch` output."""
+    import datasets
+
+    from .labels import FUNCTIONS, TOPICS
+
+    return datasets.Features({
+        "doc": datasets.Value("string"), "idx": datasets.Value("int64"), "text": datasets.Value("string"),
+        "start": datasets.Value("int64"), "end": datasets.Value("int64"),
+        "section": datasets.Sequence(datasets.Value("string")),
+        "function": datasets.Value("string"),
+        "function_scores": {f: datasets.Value("float64") for f in FUNCTIONS},
+        "topics": datasets.Sequence(datasets.Value("string")),
+        "topic_scores": {t: datasets.Value("float64") for t in TOPICS},
+    })
