@@ -78,14 +78,6 @@ def label_file(path: str | Path, *, context: bool = True, encoding: str | None =
     return (model or load_model()).label_document(read_document(path, encoding, max_bytes), context=context)
 
 
-def label_documents(documents: Iterable[Document], *, context: bool = True,
-                    model: Labeller | None = None) -> Iterable[list[Prediction]]:
-    """Label documents one at a time (a generator: memory stays flat on archives)."""
-    labeller = model or load_model()
-    for document in documents:
-        yield labeller.label_document(document, context=context)
-
-
 def label_records(records: Iterable[dict[str, Any]], *, context: bool = True,
                   model: Labeller | None = None) -> list[dict[str, Any]]:
     """Label documents given as ``{"doc", "text"}`` dicts; return unit dicts.
