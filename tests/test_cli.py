@@ -159,3 +159,9 @@ def test_directory_without_reports(lawgov_cmd, tmp_path):
     r = run(lawgov_cmd, "label", tmp_path)
     err = r.stderr.decode()
     assert r.returncode == 2 and "directory contains no readable reports" in err and "1 of 1 input(s) failed" in err
+
+
+def test_stdin_over_the_size_limit_is_refused(lawgov_cmd):
+    data = ('{"doc": "a", "idx": 0, "text": "' + "政" * 400_000 + '"}\n').encode()
+    r = run(lawgov_cmd, "label", "--max-size", "1", input=data)
+    assert r.returncode == 2 and "<stdin>: input is over the 1 MB limit" in r.stderr.decode()

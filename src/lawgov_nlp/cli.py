@@ -195,39 +195,32 @@ def _worker_label(source: str, opts: dict[str, Any]) -> Any:
 
 def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
     """Predictions of one source, or an error message (never raises a LawgovError)."""
-    from .read import group_rows, iter_unit_rows, read_document, read_stream
+    from .read import (JSONL_SUFFIXES, bytes_to_text, decode, group_rows, iter_unit_rows, read_bytes,
+                       read_document, read_stream_bytes)
+    from .records import Document
 
+    fmt, encoding = opts["input_format"], opts["encoding"]
     try:
         if source == "-":
-            data = sys.stdin.buffer.read()
-            is_jsonl = opts["input_format"] == "jsonl" or (
-                opts["input_format"] == "auto" and data.lstrip()[:1] == b"{")
-            if is_jsonl:
-                from .read import decode
-
-                lines = decode(data, "<stdin>", opts["encoding"]).splitlines()
-                return _label_rows(model, group_rows(iter_unit_rows(lines, "<stdin>"), "<stdin>"), opts)
-            import io
-
-            head = data.lstrip()[:1]
-            is_html = opts["input_format"] == "html" or (opts["input_format"] == "auto" and head == b"<")
-            document = read_stream(io.BytesIO(data), "<stdin>", opts["encoding"], opts["max_bytes"],
-                                   kind=".html" if is_html else ".txt")
-            return model.label_document(document, context=opts["context"])
-        path = Path(source)
-        if opts["input_format"] == "jsonl" or (opts["input_format"] == "auto" and path.suffix.lower() in (".jsonl", ".ndjson")):
-            from .read import decode, read_bytes
-
-            lines = decode(read_bytes(path, opts["max_bytes"]), source, opts["encoding"]).splitlines()
-            return _label_rows(model, group_rows(iter_unit_rows(lines, source), source), opts)
-        if opts["input_format"] in ("text", "html") and path.suffix.lower() not in (".docx", ".pdf"):
-            from .read import bytes_to_text, read_bytes
-            from .records import Document
-
-            kind = ".html" if opts["input_format"] == "html" else ".txt"
-            text = bytes_to_text(read_bytes(path, opts["max_bytes"]), source, kind, opts["encoding"])
-            return model.label_document(Document(path.stem, text, source), context=opts["context"])
-        return model.label_document(read_document(path, opts["encoding"], opts["max_bytes"]), context=opts["context"])
+            name, doc = "<stdin>", "stdin"
+            data = read_stream_bytes(sys.stdin.buffer, name, opts["max_bytes"])
+            kind = fmt if fmt != "auto" else {b"{": "jsonl", b"<": "html"}.get(data.lstrip()[:1], "text")
+        else:
+            path = Path(source)
+            name, doc, suffix = source, path.stem, path.suffix.lower()
+            if fmt == "jsonl" or (fmt == "auto" and suffix in JSONL_SUFFIXES):
+                kind = "jsonl"
+            elif fmt in ("text", "html") and suffix not in (".docx", ".pdf"):
+                kind = fmt
+            else:  # by suffix: text, HTML, .docx, .pdf, or a clear error
+                return model.label_document(read_document(path, encoding, opts["max_bytes"]),
+                                            context=opts["context"])
+            data = read_bytes(path, opts["max_bytes"])
+        if kind == "jsonl":
+            lines = decode(data, name, encoding).splitlines()
+            return _label_rows(model, group_rows(iter_unit_rows(lines, name), name), opts)
+        text = bytes_to_text(data, name, ".html" if kind == "html" else ".txt", encoding)
+        return model.label_document(Document(doc, text, name), context=opts["context"])
     except LawgovError as exc:
         return str(exc)
 

@@ -155,12 +155,18 @@ def bytes_to_text(data: bytes, name: str, kind: str, encoding: str | None = None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_stream(stream: BinaryIO, name: str = "<stdin>", encoding: str | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES, kind: str = ".txt") -> Document:
-    """Read a whole report from a binary stream (e.g. stdin); ``kind`` as in :func:`bytes_to_text`."""
+def read_stream_bytes(stream: BinaryIO, name: str = "<stdin>", max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """All bytes of a stream, refusing more than ``max_bytes``."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"{name}: input is over the {max_bytes / 1e6:.0f} MB limit (see --max-size)")
+    return data
+
+
+def read_stream(stream: BinaryIO, name: str = "<stdin>", encoding: str | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES, kind: str = ".txt") -> Document:
+    """Read a whole report from a binary stream (e.g. stdin); ``kind`` as in :func:`bytes_to_text`."""
+    data = read_stream_bytes(stream, name, max_bytes)
     return Document(doc="stdin", text=bytes_to_text(data, name, kind, encoding), source=name)
 
 
