@@ -33,7 +33,7 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for dist in ("lawgov-nlp", "scikit-learn", "numpy", "jieba"):
+    for dist in ("lawgov-nlp", "scikit-learn", "numpy", "jieba", "rjieba"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:  # running from a source tree
@@ -147,7 +147,7 @@ def _warn_on_mismatch(path: Path, meta: dict[str, Any]) -> None:
     current = library_versions()
     diffs = [
         f"{lib} {saved[lib]} (model) vs {current[lib]} (installed)"
-        for lib in ("jieba",)
+        for lib in ("jieba", "rjieba")
         if saved.get(lib) and current.get(lib) and _minor(saved[lib]) != _minor(current[lib])
     ]
     if meta.get("tokenizer", {}).get("userdict_sha256") not in (None, userdict_hash()):
