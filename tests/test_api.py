@@ -54,3 +54,15 @@ def test_label_units_from_strings_and_no_context():
 def test_load_model_bad_path_is_a_model_error(tmp_path):
     with pytest.raises(lawgov_nlp.ModelError, match="model directory not found"):
         lawgov_nlp.load_model(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("batch_units", [1, 50, 100000])
+def test_label_groups_equal_one_call_per_document(model, gold_docs, batch_units):
+    from dataclasses import replace
+
+    groups = [d.units() for d in gold_docs[:6]]
+    groups.append([replace(u, doc=gold_docs[0].doc) for u in gold_docs[7].units()])  # a repeated doc id
+    together = model.label_groups(groups, batch_units=batch_units)
+    alone = [model.label_units(g) for g in groups]
+    assert [len(g) for g in together] == [len(g) for g in groups]
+    assert together == alone

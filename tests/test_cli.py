@@ -119,11 +119,20 @@ def test_output_is_written_atomically_and_resume_skips_done(lawgov_cmd, tmp_path
     assert out.read_text(encoding="utf-8").startswith(first)
 
 
-def test_jobs_give_the_same_output(lawgov_cmd, tmp_path):
-    seeds = sorted((CORPUS / "raw").glob("p0*.txt"))[:8]
-    one = run(lawgov_cmd, "label", *seeds)
-    two = run(lawgov_cmd, "label", *seeds, "--jobs", "2")
-    assert one.returncode == two.returncode == 0 and one.stdout == two.stdout
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_jobs_give_the_same_output(lawgov_cmd, tmp_path, fmt):
+    # more files than one chunk, so the worker pool is used; a bad file in the middle
+    files = sorted((CORPUS / "raw").glob("p0*.txt"))[:20]
+    bad = tmp_path / "m_bad.txt"
+    bad.write_bytes(b"\x00\x01binary\x00" * 50)
+    files.insert(10, bad)
+    one = run(lawgov_cmd, "label", *files, "--format", fmt)
+    two = run(lawgov_cmd, "label", *files, "--format", fmt, "--jobs", "2")
+    assert one.returncode == two.returncode == 1  # some inputs failed
+    assert one.stdout == two.stdout and one.stdout
+    assert b"m_bad.txt" in two.stderr
+    if fmt == "csv":
+        assert one.stdout.decode().count("doc,idx,start") == 1  # one header
 
 
 def test_info_shows_provenance(lawgov_cmd):

@@ -91,9 +91,11 @@ def label_records(records: Iterable[dict[str, Any]], *, context: bool = True,
     >>> [(r["doc"], r["idx"], r["function"]) for r in rows]
     [('a', 0, 'problem'), ('a', 1, 'problem')]
     """
+    from .segment import segment
+
     labeller = model or load_model()
-    return [p.to_dict() for r in records
-            for p in labeller.label_document(Document(str(r["doc"]), str(r["text"])), context=context)]
+    groups = [segment(Document(str(r["doc"]), str(r["text"]))) for r in records]
+    return [p.to_dict() for preds in labeller.label_groups(groups, context=context) for p in preds]
 
 
 def label_batch(batch: dict[str, list[Any]], *, context: bool = True,

@@ -118,13 +118,13 @@ def cmd_label(args: argparse.Namespace) -> int:
     n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
     done = _docs_in(Path(args.output)) if args.resume else set()
     with _atomic_output(args.output, keep_existing=args.resume) as out:
-        from .aggregate import summarize
         from .export import Writer
 
-        writer = None if args.summary else Writer(out, args.format)
+        if not args.summary:
+            Writer(out, args.format)  # the header, if the format has one
         progress = _progress(len(sources), quiet=args.quiet)
         opts = {"context": not args.no_context, "encoding": args.encoding, "max_bytes": max_bytes,
-                "input_format": args.input_format}
+                "input_format": args.input_format, "format": "summary" if args.summary else args.format}
         for name, result in _label_all(sources, model, args.model, opts, args.jobs, done):
             progress.update(1)
             if isinstance(result, str):
@@ -132,13 +132,10 @@ def cmd_label(args: argparse.Namespace) -> int:
                 if not args.quiet:
                     _err(result)
                 continue
-            if not result and not args.quiet:
+            n_units, rendered = result
+            if not n_units and not args.quiet:
                 print(f"lawgov: warning: {name}: no text, 0 units", file=sys.stderr)
-            if writer is not None:
-                writer.write(result)
-            else:
-                for row in summarize(result):
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(rendered)
         progress.close()
     if failures:
         print(f"lawgov: {len(failures)} of {n_inputs} input(s) failed:", file=sys.stderr)
@@ -163,19 +160,27 @@ def _sources(paths: Sequence[str], failures: list[str]) -> Iterator[str]:
             _err(str(exc))
 
 
+# Sources are labelled in chunks: the model does its array work once per chunk
+# (see Labeller.label_groups), and a worker process returns a chunk's output
+# already rendered, so the parent only writes text.
+_CHUNK = 8
+
+
 def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict[str, Any],
                jobs: int, skip: set[str]) -> Iterator[tuple[str, Any]]:
-    """Yield ``(source, predictions or error message)`` in input order."""
+    """Yield ``(source, (n_units, rendered output) or error message)`` in input order."""
     todo = [s for s in sources if s == "-" or Path(s).stem not in skip]
-    if jobs == 1 or len(todo) < 2:
-        for s in todo:
-            yield s, _label_one(s, model, opts)
+    chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    if jobs == 1 or len(chunks) < 2 or "-" in todo:  # stdin is read by this process only
+        for chunk in chunks:
+            yield from zip(chunk, _label_chunk(chunk, model, opts))
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model_dir,)) as pool:
         # map keeps input order, so the output is the same as with one process.
-        yield from zip(todo, pool.map(_worker_label, todo, [opts] * len(todo), chunksize=4))
+        for chunk, results in zip(chunks, pool.map(_worker_label, chunks, [opts] * len(chunks))):
+            yield from zip(chunk, results)
 
 
 _WORKER_MODEL: Any = None
@@ -189,15 +194,50 @@ def _init_worker(model_dir: str | None) -> None:
     _WORKER_MODEL = load_model(model_dir)
 
 
-def _worker_label(source: str, opts: dict[str, Any]) -> Any:
-    return _label_one(source, _WORKER_MODEL, opts)
+def _worker_label(chunk: list[str], opts: dict[str, Any]) -> list[Any]:
+    return _label_chunk(chunk, _WORKER_MODEL, opts)
 
 
-def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
-    """Predictions of one source, or an error message (never raises a LawgovError)."""
+def _label_chunk(chunk: list[str], model: Any, opts: dict[str, Any]) -> list[Any]:
+    """Label sources together; for each, ``(n_units, rendered output)`` or an error message."""
+    import io
+    from dataclasses import replace
+
+    from .aggregate import summarize
+    from .export import Writer
+
+    read = [_read_one(source, opts) for source in chunk]
+    groups = [r[0] for r in read if not isinstance(r, str)]
+    labelled = iter(model.label_groups(groups, context=opts["context"]))
+    results: list[Any] = []
+    for r in read:
+        if isinstance(r, str):
+            results.append(r)
+            continue
+        preds, idx = next(labelled), r[1]
+        if idx is not None:  # JSONL input: each record keeps its own idx
+            preds = [replace(p, idx=i) for p, i in zip(preds, idx)]
+        buf = io.StringIO()
+        if opts["format"] == "summary":
+            for row in summarize(preds):
+                buf.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            Writer(buf, opts["format"], header=False).write(preds)
+        results.append((len(preds), buf.getvalue()))
+    return results
+
+
+def _read_one(source: str, opts: dict[str, Any]) -> Any:
+    """A source's units, or an error message (never raises a LawgovError).
+
+    Returns ``(units, None)`` for a document, or ``(units, idx)`` for JSONL
+    records, whose ``idx`` the output keeps; the units of several JSONL
+    documents of one source are labelled as one group each, in order.
+    """
     from .read import (JSONL_SUFFIXES, bytes_to_text, decode, group_rows, iter_unit_rows, read_bytes,
                        read_document, read_stream_bytes)
     from .records import Document
+    from .segment import segment
 
     fmt, encoding = opts["input_format"], opts["encoding"]
     try:
@@ -213,30 +253,27 @@ def _label_one(source: str, model: Any, opts: dict[str, Any]) -> Any:
             elif fmt in ("text", "html") and suffix not in (".docx", ".pdf"):
                 kind = fmt
             else:  # by suffix: text, HTML, .docx, .pdf, or a clear error
-                return model.label_document(read_document(path, encoding, opts["max_bytes"]),
-                                            context=opts["context"])
+                return segment(read_document(path, encoding, opts["max_bytes"])), None
             data = read_bytes(path, opts["max_bytes"])
         if kind == "jsonl":
             lines = decode(data, name, encoding).splitlines()
-            return _label_rows(model, group_rows(iter_unit_rows(lines, name), name), opts)
+            return _jsonl_units(group_rows(iter_unit_rows(lines, name), name))
         text = bytes_to_text(data, name, ".html" if kind == "html" else ".txt", encoding)
-        return model.label_document(Document(doc, text, name), context=opts["context"])
+        return segment(Document(doc, text, name)), None
     except LawgovError as exc:
         return str(exc)
 
 
-def _label_rows(model: Any, groups: Any, opts: dict[str, Any]) -> list[Any]:
-    """Label JSONL units document by document, keeping each record's doc and idx."""
-    from dataclasses import replace
-
+def _jsonl_units(groups: Any) -> tuple[list[Any], list[int]]:
+    """JSONL records as units, document by document, and the records' own idx."""
     from .segment import units_from_texts
 
-    out = []
+    units: list[Any] = []
+    idx: list[int] = []
     for doc, rows in groups:
-        units = units_from_texts(doc, [r.text for r in rows])
-        preds = model.label_units(units, context=opts["context"])
-        out += [replace(p, idx=r.idx) for p, r in zip(preds, rows)]
-    return out
+        units += units_from_texts(doc, [r.text for r in rows])
+        idx += [r.idx for r in rows]
+    return units, idx
 
 
 def _docs_in(path: Path) -> set[str]:

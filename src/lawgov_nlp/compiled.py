@@ -12,9 +12,7 @@ anything else is refused.
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -124,35 +122,30 @@ class CompiledHead:
         if self.context and (self._s2_coef is None or self._s2_intercept is None):
             raise ModelError(f"model head {self.kind}: context head without its second stage")
 
-    def _stage1(self, X: Sequence[Unit]) -> np.ndarray:
-        n = len(X)
-        rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
+    def _stage1(self, X: Sequence[Unit], memo: dict[Any, Any]) -> np.ndarray:
+        # Stage 1 is linear, so each block adds its own share of the scores.
+        scores = np.tile(self._intercept, (len(X), 1))
         offset = 0
         for block in self._blocks:
-            r, c, v = block.transform(X)
-            rows.append(r)
-            cols.append(c + offset)
-            vals.append(v)
+            scores += block.scores(X, self._coef[:, offset:offset + block.size], memo)
             offset += block.size
-        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-        scores = np.empty((n, len(self._columns)))
-        for k in range(len(self._columns)):
-            scores[:, k] = np.bincount(r, weights=v * self._coef[k, c], minlength=n)
-        scores += self._intercept
         seen = 1.0 / (1.0 + np.exp(-scores))
         if self.kind == "function":
             seen /= seen.sum(axis=1, keepdims=True)
-        P = np.zeros((n, len(self.classes_)))
+        P = np.zeros((len(X), len(self.classes_)))
         P[:, self._columns] = seen
         return P
 
-    def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:
+    def predict_proba(self, X: Sequence[Unit], memo: dict[Any, Any] | None = None) -> np.ndarray:
+        """Class probabilities of the units ``X``.
+
+        Heads that label the same units may pass the same ``memo`` dict: the
+        feature inputs they share (texts, layout features) are computed once.
+        """
         X = list(X)
         if not X:
             return np.zeros((0, len(self.classes_)))
-        P = self._stage1(X)
+        P = self._stage1(X, {} if memo is None else memo)
         if not self.context:
             return P
         if self.kind == "function":
@@ -173,7 +166,16 @@ class CompiledHead:
 
 
 class _Block:
-    """One feature block: an input function and a tf-idf or dict vectoriser."""
+    """One feature block: an input function and a tf-idf or dict vectoriser.
+
+    ``scores`` computes the block's share of the linear scores for a batch of
+    units with whole-array numpy operations: n-grams become integer keys that
+    are looked up in the sorted keys of the vocabulary, so no Python work is
+    done per n-gram. ``_terms`` is the analyzer of the fitted vectoriser written
+    plainly; a test checks that both give the same matrix.
+    """
+
+    _BITS = 21  # code points fit in 21 bits, so a character 3-gram fits in an int64
 
     def __init__(self, spec: dict[str, Any], idf: np.ndarray | None) -> None:
         name = spec["input"]
@@ -182,8 +184,8 @@ class _Block:
         self.input = INPUTS[name]
         self.kw_args = dict(spec.get("kw_args") or {})
         self.type = spec["type"]
-        self.index = {t: i for i, t in enumerate(spec["vocabulary"])}
-        self.size = len(self.index)
+        self.vocabulary = list(spec["vocabulary"])
+        self.size = len(self.vocabulary)
         if self.type == "tfidf":
             if spec["analyzer"] not in ("word", "char"):
                 raise ModelError(f"model names an unknown analyzer {spec['analyzer']!r}")
@@ -194,51 +196,166 @@ class _Block:
             self.sublinear = bool(spec["sublinear_tf"])
             self.norm = spec["norm"]
             self.idf = idf
+            self._keys: np.ndarray | None = None  # built on first use: a cold start labels little
         elif self.type == "dict":
             self.separator = spec.get("separator", "=")
+            self.index = {t: i for i, t in enumerate(self.vocabulary)}
         else:
             raise ModelError(f"model names an unknown feature type {self.type!r}")
+
+    # -------------------------------------------------------------- scores
+
+    def scores(self, X: Sequence[Unit], coef: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
+        """This block's contribution ``features @ coef.T`` for the units ``X``."""
+        key = (self.input.__name__, tuple(sorted(self.kw_args.items())))
+        if key not in memo:
+            memo[key] = self.input(X, **self.kw_args)
+        inputs = memo[key]
+        if self.type == "dict":
+            return _dot(len(X), *self._dict_matrix(inputs), coef)
+        # Units of a document share their title and often their section path:
+        # compute each distinct input once.
+        first: dict[str, int] = {}
+        inverse = np.fromiter((first.setdefault(t, len(first)) for t in inputs), dtype=np.int64, count=len(inputs))
+        distinct = list(first)
+        return _dot(len(distinct), *self.matrix(distinct), coef)[inverse]
+
+    def matrix(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tf-idf matrix of ``texts`` as ``(rows, cols, values)``."""
+        if self._keys is None:
+            self._prepare()
+        if self._fast:
+            rows, cols = self._char_hits(texts) if self.analyzer == "char" else self._word_hits(texts)
+        else:
+            rows, cols = self._slow_hits(texts)
+        if not len(rows):
+            return rows, cols, np.zeros(0)
+        pair, counts = np.unique(rows * self.size + cols, return_counts=True)
+        rows, cols = pair // self.size, pair % self.size
+        tf = 1.0 + np.log(counts) if self.sublinear else counts.astype(np.float64)
+        vals = tf * self.idf[cols]
+        if self.norm == "l2":
+            norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(texts)))
+            vals = vals / norms[rows]
+        return rows, cols, vals
+
+    def _prepare(self) -> None:
+        bits = self._BITS
+        if self.analyzer == "char":
+            keys = np.zeros(self.size, dtype=np.int64)
+            for i, term in enumerate(self.vocabulary):
+                k = 0
+                for ch in term:
+                    k = (k << bits) | (ord(ch) + 1)
+                keys[i] = k
+            self._fast = self.max_n <= 3 and all(0 < len(t) <= 3 for t in self.vocabulary)
+        else:
+            # Word n-grams of at most two tokens: a token gets the id of its
+            # unigram term; a bigram key is (id1, id2) packed in an int64.
+            self._unigram = {t: i for i, t in enumerate(self.vocabulary) if " " not in t}
+            keys = np.full(self.size, -1, dtype=np.int64)
+            self._fast = self.max_n <= 2
+            for i, term in enumerate(self.vocabulary):
+                parts = term.split(" ")
+                if len(parts) == 1:
+                    keys[i] = i
+                elif len(parts) == 2 and parts[0] in self._unigram and parts[1] in self._unigram:
+                    keys[i] = (self._unigram[parts[0]] + 1) * (self.size + 1) + self._unigram[parts[1]] + self.size + 1
+                else:
+                    self._fast = False
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._cols = keys[order], order
+
+    def _lookup(self, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        hit = self._keys[pos] == keys
+        return rows[hit], self._cols[pos[hit]]
+
+    def _char_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        docs = [_WHITE.sub(" ", normalize(t)) for t in texts]
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        cp = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        row = np.repeat(np.arange(len(docs), dtype=np.int64), lens)
+        keys, rows = [], []
+        for n in range(self.min_n, self.max_n + 1):
+            m = len(cp) - n + 1
+            if m <= 0:
+                break
+            key = cp[:m].copy()
+            for j in range(1, n):
+                key = (key << self._BITS) | cp[j:j + m]
+            same = row[:m] == row[n - 1:n - 1 + m]  # the n-gram lies within one text
+            keys.append(key[same])
+            rows.append(row[:m][same])
+        if not keys:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return self._lookup(np.concatenate(keys), np.concatenate(rows))
+
+    def _word_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        get = self._unigram.get
+        ids: list[int] = []
+        lens: list[int] = []
+        for t in texts:
+            tokens = tokenize(t)
+            ids += [get(w, -1) for w in tokens]
+            lens.append(len(tokens))
+        tok = np.asarray(ids, dtype=np.int64)
+        row = np.repeat(np.arange(len(texts), dtype=np.int64), np.asarray(lens, dtype=np.int64))
+        keys, rows = [], []
+        if self.min_n <= 1:
+            keys.append(tok[tok >= 0])
+            rows.append(row[tok >= 0])
+        if self.max_n >= 2 and len(tok) > 1:
+            a, b = tok[:-1], tok[1:]
+            ok = (a >= 0) & (b >= 0) & (row[:-1] == row[1:])
+            width = self.size + 1
+            keys.append((a[ok] + 1) * width + b[ok] + width)
+            rows.append(row[:-1][ok])
+        if not keys:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return self._lookup(np.concatenate(keys), np.concatenate(rows))
+
+    def _slow_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        index = {t: i for i, t in enumerate(self.vocabulary)}
+        rows, cols = [], []
+        for r, text in enumerate(texts):
+            js = [j for j in map(index.get, self._terms(text)) if j is not None]
+            rows += [r] * len(js)
+            cols += js
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
 
     def _terms(self, text: str) -> list[str]:
         """The analyzer of the fitted TfidfVectorizer, reproduced."""
         if self.analyzer == "char":
             doc = _WHITE.sub(" ", normalize(text))
-            grams = [doc[i:i + n] for n in range(self.min_n, min(self.max_n, len(doc)) + 1)
-                     for i in range(len(doc) - n + 1)]
-            return grams
+            return [doc[i:i + n] for n in range(self.min_n, min(self.max_n, len(doc)) + 1)
+                    for i in range(len(doc) - n + 1)]
         tokens = tokenize(text)
         grams = list(tokens) if self.min_n == 1 else []
         for n in range(max(self.min_n, 2), min(self.max_n, len(tokens)) + 1):
             grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         return grams
 
-    def transform(self, X: Sequence[Unit]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        inputs = self.input(X, **self.kw_args)
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        index = self.index
-        for r, item in enumerate(inputs):
-            if self.type == "dict":
-                for key, value in item.items():
-                    if isinstance(value, str):
-                        key, value = f"{key}{self.separator}{value}", 1
-                    j = index.get(key)
-                    if j is not None and value:
-                        rows.append(r)
-                        cols.append(j)
-                        vals.append(float(value))
-                continue
-            counts = Counter(j for j in map(index.get, self._terms(item)) if j is not None)
-            if not counts:
-                continue
-            js = list(counts)
-            w = [((1.0 + math.log(counts[j])) if self.sublinear else float(counts[j])) * self.idf[j] for j in js]
-            if self.norm == "l2":
-                s = math.sqrt(sum(x * x for x in w))
-                w = [x / s for x in w] if s else w
-            rows += [r] * len(js)
-            cols += js
-            vals += w
-        return (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
-                np.asarray(vals, dtype=np.float64))
+    def _dict_matrix(self, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keys: list[str] = []
+        values: list[Any] = []
+        for item in items:
+            keys += item
+            values += item.values()
+        rows = np.repeat(np.arange(len(items), dtype=np.int64), [len(item) for item in items])
+        try:
+            vals = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):  # string values: DictVectorizer's "key=value" features
+            keys = [f"{k}{self.separator}{v}" if isinstance(v, str) else k for k, v in zip(keys, values)]
+            vals = np.asarray([1.0 if isinstance(v, str) else float(v) for v in values])
+        cols = np.fromiter(map(self.index.get, keys, [-1] * len(keys)), dtype=np.int64, count=len(keys))
+        keep = (cols >= 0) & (vals != 0)
+        return rows[keep], cols[keep], vals[keep]
+
+
+def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``M @ coef.T`` for the sparse ``n``-row matrix ``M`` given as coordinates."""
+    out = np.empty((n, coef.shape[0]))
+    for k in range(coef.shape[0]):
+        out[:, k] = np.bincount(rows, weights=vals * coef[k, cols], minlength=n)
+    return out

@@ -24,6 +24,9 @@ _COLUMNS = (
 class Writer:
     """Stream predictions to ``out`` in one of :data:`FORMATS`.
 
+    ``header=False`` leaves out the CSV/TSV/table header: for parts of an
+    output rendered elsewhere (worker processes) and joined after a header.
+
     Examples
     --------
     >>> import io
@@ -35,7 +38,7 @@ class Writer:
     ['d', '0', '0', '5', 'achievement', 'enforcement']
     """
 
-    def __init__(self, out: TextIO, fmt: str = "jsonl") -> None:
+    def __init__(self, out: TextIO, fmt: str = "jsonl", header: bool = True) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
         self.out = out
@@ -43,8 +46,9 @@ class Writer:
         self._csv = None
         if fmt in ("csv", "tsv"):
             self._csv = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-            self._csv.writerow(_COLUMNS)
-        elif fmt == "table":
+            if header:
+                self._csv.writerow(_COLUMNS)
+        elif fmt == "table" and header:
             out.write(f"{'doc':<16} {'idx':>4}  {'function':<11} {'topics':<24} text\n")
 
     def write(self, predictions: Iterable[Prediction]) -> None:

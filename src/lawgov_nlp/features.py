@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from .clean import normalize
@@ -51,6 +52,7 @@ _STAT = re.compile(r"\d\s*(?:%|件|次|人|个|项|场|条|家|万|余)")
 _FUTURE = re.compile(r"^(?:下一步|下步|今后|明年|\d{4}年(?:度)?[,，]?\s*(?:我|将|要))|将|要|计划|拟|力争|进一步")
 
 
+@lru_cache(maxsize=8192)
 def part_cue(heading: str) -> str:
     """Return the report part a heading names (``problem``, ``plan`` ...) or ``""``.
 
@@ -87,8 +89,13 @@ def topic_cues(text: str) -> list[int]:
     >>> topic_cues("办理政府信息公开类行政复议案件")
     [1, 0, 1]
     """
-    norm = normalize(text)
-    return [len(pattern.findall(norm)) for _, pattern in _TOPIC_CUES]
+    return list(_topic_cue_counts(normalize(text)))
+
+
+@lru_cache(maxsize=8192)
+def _topic_cue_counts(norm: str) -> tuple[int, ...]:
+    # Units of a document share their title and section headings: count once.
+    return tuple(len(pattern.findall(norm)) for _, pattern in _TOPIC_CUES)
 
 
 def title_texts(units: Sequence[Unit]) -> list[str]:
@@ -120,21 +127,30 @@ def layout_features(units: Sequence[Unit], context: bool = True) -> list[dict[st
         for (topic, _), count in zip(_TOPIC_CUES, topic_cues(norm)):
             f[f"topic_cue={topic}"] = count
         if context:
-            section = normalize(" ".join(u.section[-2:]))
-            title = normalize(u.title)
-            for topic, pattern in _TOPIC_CUES:
-                f[f"section_topic={topic}"] = bool(pattern.search(section))
-                f[f"title_topic={topic}"] = bool(pattern.search(title))
-            cues = [part_cue(normalize(h)) for h in u.section]
-            nearest = next((c for c in reversed(cues) if c), "")
-            f[f"cue={nearest}"] = 1
-            f[f"top_cue={cues[0] if cues else ''}"] = 1
-            f[f"depth={len(u.section)}"] = 1
+            f.update(_section_layout(tuple(u.section), u.title))
             f[f"pos={min(int(u.position * 10), 9)}"] = 1
             f["first3"] = u.idx < 3
             f["last3"] = u.n_units - u.idx <= 3
         rows.append(f)
     return rows
+
+
+@lru_cache(maxsize=4096)
+def _section_layout(section: tuple[str, ...], title: str) -> dict[str, Any]:
+    # What a unit's section path and title show; shared by the units under one heading.
+    # Callers copy it into their own dict, never change it.
+    near = normalize(" ".join(section[-2:]))
+    title = normalize(title)
+    f: dict[str, Any] = {}
+    for topic, pattern in _TOPIC_CUES:
+        f[f"section_topic={topic}"] = bool(pattern.search(near))
+        f[f"title_topic={topic}"] = bool(pattern.search(title))
+    cues = [part_cue(normalize(h)) for h in section]
+    nearest = next((c for c in reversed(cues) if c), "")
+    f[f"cue={nearest}"] = 1
+    f[f"top_cue={cues[0] if cues else ''}"] = 1
+    f[f"depth={len(section)}"] = 1
+    return f
 
 
 def build_features(context: bool = True) -> Any:
@@ -219,12 +235,13 @@ def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
         rows = sorted(rows, key=lambda r: X[r].idx)
         block = P[rows]
         whole[rows] = block.mean(axis=0)
-        csum = np.vstack([np.zeros((1, P.shape[1])), np.cumsum(block, axis=0)])
         n = len(rows)
-        for k, r in enumerate(rows):
-            lo, hi = max(0, k - window), min(n, k + window + 1)
-            if hi - lo - 1:
-                near[r] = (csum[hi] - csum[lo] - block[k]) / (hi - lo - 1)
+        if n < 2:
+            continue
+        csum = np.vstack([np.zeros((1, P.shape[1])), np.cumsum(block, axis=0)])
+        k = np.arange(n)
+        lo, hi = np.maximum(0, k - window), np.minimum(n, k + window + 1)
+        near[rows] = (csum[hi] - csum[lo] - block) / (hi - lo - 1)[:, None]
     return near, whole
 
 

@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .compiled import CompiledHead
 from .labels import FUNCTIONS, TOPICS
 from .records import Document, Prediction, Unit
 from .segment import segment
@@ -63,23 +66,70 @@ class Labeller:
         if not units:
             return []
         heads = self.heads["context" if context else "isolated"]
-        fproba = heads["function"].predict_proba(units)
-        tproba = heads["topics"].predict_proba(units)
+        memo: dict[Any, Any] = {}  # feature inputs the two heads share
+        fproba, tproba = (_proba(heads["function"], units, memo), _proba(heads["topics"], units, memo))
         threshold = getattr(heads["topics"], "threshold", 0.5)
-        fclasses = list(heads["function"].classes_)
+        fclasses = [str(c) for c in heads["function"].classes_]
+        # scores in FUNCTIONS order (0 for a class the head does not know), rounded once
+        fcols = [fclasses.index(c) if c in fclasses else -1 for c in FUNCTIONS]
+        fscore = np.round(np.where(np.array(fcols) >= 0, fproba[:, fcols], 0.0), 4).tolist()
+        tscore = np.round(tproba, 4).tolist()
+        best = [fclasses[i] for i in fproba.argmax(axis=1)]
+        on = (tproba >= threshold).tolist()
         out = []
-        for u, fp, tp in zip(units, fproba, tproba):
-            fscores = {c: round(float(fp[fclasses.index(c)]), 4) if c in fclasses else 0.0 for c in FUNCTIONS}
-            tscores = {t: round(float(p), 4) for t, p in zip(TOPICS, tp)}
+        for u, fs, ts, f, t in zip(units, fscore, tscore, best, on):
             out.append(Prediction(
                 doc=u.doc, idx=u.idx, text=u.text, start=u.start, end=u.end, section=u.section,
-                function=fclasses[int(fp.argmax())],
-                function_scores=fscores,
-                topics=tuple(t for t, p in zip(TOPICS, tp) if p >= threshold),
-                topic_scores=tscores,
+                function=f,
+                function_scores=dict(zip(FUNCTIONS, fs)),
+                topics=tuple(name for name, yes in zip(TOPICS, t) if yes),
+                topic_scores=dict(zip(TOPICS, ts)),
             ))
         return out
 
     def label_document(self, document: Document, context: bool = True) -> list[Prediction]:
         """Segment a document and label every unit."""
         return self.label_units(segment(document), context=context)
+
+    def label_groups(self, groups: Sequence[Sequence[Unit]], context: bool = True,
+                     batch_units: int = 4096) -> list[list[Prediction]]:
+        """Label several documents, each given as its units in order; one list per group.
+
+        The same predictions as one :meth:`label_units` call per group, but
+        groups are labelled together in batches of about ``batch_units`` units,
+        which does the per-call array work once per batch. Each group is its own
+        document for the context features, even if two share a ``doc`` id.
+        """
+        out: list[list[Prediction]] = []
+        batch: list[Sequence[Unit]] = []
+        docs: set[str] = set()
+        size = 0
+
+        def flush() -> None:
+            preds = self.label_units([u for g in batch for u in g], context=context)
+            start = 0
+            for g in batch:
+                out.append(preds[start:start + len(g)])
+                start += len(g)
+            batch.clear()
+            docs.clear()
+
+        for group in groups:
+            ids = {u.doc for u in group}
+            if batch and (size >= batch_units or not ids.isdisjoint(docs)):
+                flush()
+                size = 0
+            batch.append(group)
+            docs.update(ids)
+            size += len(group)
+        if batch:
+            flush()
+        return out
+
+
+def _proba(head: Any, units: list[Unit], memo: dict[Any, Any]) -> Any:
+    # A compiled head shares feature inputs through ``memo``; a scikit-learn
+    # estimator (a labeller fresh from training) takes the units alone.
+    if isinstance(head, CompiledHead):
+        return head.predict_proba(units, memo=memo)
+    return head.predict_proba(units)

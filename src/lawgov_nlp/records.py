@@ -1,7 +1,7 @@
 """Small typed records passed between pipeline stages."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -60,7 +60,14 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable dict (lists instead of tuples)."""
-        d = asdict(self)
+        # Written out field by field: dataclasses.asdict deep-copies every
+        # value and was the largest cost of writing a big archive.
+        d = {name: getattr(self, name) for name in _PREDICTION_FIELDS}
         d["section"] = list(self.section)
         d["topics"] = list(self.topics)
+        d["function_scores"] = dict(self.function_scores)
+        d["topic_scores"] = dict(self.topic_scores)
         return d
+
+
+_PREDICTION_FIELDS = tuple(f.name for f in fields(Prediction))
