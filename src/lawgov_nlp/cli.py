@@ -7,6 +7,7 @@ into one line on stderr. ``lawgov --help`` imports no heavy library.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -175,11 +176,27 @@ def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict
         for chunk in chunks:
             yield from zip(chunk, _label_chunk(chunk, model, opts))
         return
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
+    from .segment import units_from_texts
+
+    # Build the tokenizer and the vocabulary tables before the workers start:
+    # where processes fork, they inherit them instead of each building its own.
+    global _WORKER_MODEL
+    model.label_units(units_from_texts("warm-up", ["政务公开工作。"]), context=opts["context"])
+    _WORKER_MODEL = model
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model_dir,)) as pool:
-        # map keeps input order, so the output is the same as with one process.
-        for chunk, results in zip(chunks, pool.map(_worker_label, chunks, [opts] * len(chunks))):
+        # Results are taken in input order, so the output is the same as with
+        # one process; at most 4 chunks per worker are in flight, so memory
+        # stays flat however long the archive.
+        todo_chunks = iter(chunks)
+        pending = deque((c, pool.submit(_worker_label, c, opts)) for c in itertools.islice(todo_chunks, 4 * jobs))
+        while pending:
+            chunk, future = pending.popleft()
+            results = future.result()
+            for nxt in itertools.islice(todo_chunks, 1):
+                pending.append((nxt, pool.submit(_worker_label, nxt, opts)))
             yield from zip(chunk, results)
 
 
@@ -191,7 +208,8 @@ def _init_worker(model_dir: str | None) -> None:
     from .api import load_model
 
     warnings.simplefilter("ignore", LawgovWarning)
-    _WORKER_MODEL = load_model(model_dir)
+    if _WORKER_MODEL is None:  # a spawned (not forked) worker loads its own copy
+        _WORKER_MODEL = load_model(model_dir)
 
 
 def _worker_label(chunk: list[str], opts: dict[str, Any]) -> list[Any]:
