@@ -20,16 +20,21 @@ from .tokenize import tokenize
 # phrases name a *part* (存在的问题, 下一步工作安排), not a topic of an item:
 # "3.创新能力不足" inside a causes part is not a problems heading.
 _PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("achievement", re.compile(r"问题整改|整改(?:情况|落实)")),
+    ("achievement", re.compile(r"问题整改|整改(?:情况|落实)|(?:任务|工作|要点)(?:的)?(?:落实|完成|执行)情况")),
+    # How a report or interpretation page was made (GUIDELINE-NOTES rule 29).
+    ("other", re.compile(r"起草(?:背景|过程|依据|说明)|编制(?:背景|过程|说明)|报告框架")),
     # "问题和原因" opens with problems (rule 16); "问题的原因" is a causes part.
     ("problem", re.compile(r"(?:问题|不足|短板|差距)(?:和|及|与|、|以及)(?:其)?(?:产生的)?原因")),
     ("cause", re.compile(r"原因")),
     ("problem", re.compile(
-        r"存在(?:的)?(?:主要)?(?:问题|不足|短板|困难)|主要问题|(?:问题|不足)(?:和|及|与)|不足之处|"
+        r"存在(?:的)?(?:主要)?(?:问题|不足|短板|困难)|主要问题|难点问题|(?:问题|不足)(?:和|及|与)|不足之处|"
         r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\))?\s*(?:存在)?(?:的)?(?:问题|不足|短板|差距|困难)"
     )),
     ("plan", re.compile(
-        r"下一步|下步|今后|明年|计划|安排|打算|思路|展望|努力方向|工作重点|重点工作|工作要点|\d{4}年(?:度)?(?:的)?(?:主要)?(?:工作)?(?:目标|任务|重点)"
+        r"下一步|下步|今后|明年|计划|安排|打算|思路|展望|努力方向|工作重点|重点工作|工作要点|\d{4}年(?:度)?(?:的)?(?:主要)?(?:工作)?(?:目标|任务|重点)|"
+        # the parts of a plan, campaign notice or directive (rule 30)
+        r"总体要求|目标要求|工作目标|工作任务|主要任务|工作要求|保障措施|实施步骤|改进措施|改进方向|"
+        r"整治(?:重点|时间|对象|范围|内容)|征集(?:范围|时间|方式)"
     )),
     ("achievement", re.compile(r"举措|成效|成绩|主要工作|工作情况|开展情况|进展|履职|履行|第一责任人|工作总结|基本情况|总体情况")),
 )
