@@ -50,7 +50,12 @@ FUNCTION_CUES: dict[str, re.Pattern[str]] = {
     "achievement": re.compile(r"开展|完成|建立|出台|共计|同比|达到|\d\s*(?:%|件|次|个|人|场)"),
     "problem": re.compile(r"不足|有待|不够|仍然存在|仍存在|还存在|短板|薄弱|欠缺|不到位|不平衡|滞后|差距"),
     "cause": re.compile(r"原因|由于|导致|究其|根源"),
-    "plan": re.compile(r"^(?:下一步|下步|今后|明年)|将|要|进一步|计划|拟|力争|\d{4}年度?(?:工作)?(?:安排|计划|目标)"),
+    # 将 as the future auxiliary, not 现将 ("hereby", the forwarding formula) nor the
+    # object marker (将X纳入/作为...); 要 as "must", not 主要/重要/需要/要求/要点.
+    # 进一步 is left out: it occurs in more achievement units than plan units.
+    "plan": re.compile(
+        r"^(?:下一步|下步|今后|明年)|(?<![现坚])将(?![^,，。;；]{0,15}(?:纳入|作为|列入|融入|摆在|贯穿|推向|落实到|转化为|作出|予以|报告如下))|"
+        r"(?<![重主需纲首摘概必])要(?![求点素件闻])|计划|拟|力争|\d{4}年度?(?:工作)?(?:安排|计划|目标)"),
 }
 _NUMBER = re.compile(r"\d")
 _STAT = re.compile(r"\d\s*(?:%|件|次|人|个|项|场|条|家|万|余)")
