@@ -22,6 +22,7 @@ def test_dask_local_cluster_matches_local_run(local):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, silence_logs=40) as cluster, \
             distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)  # a loaded machine starts them slowly
         assert len(client.scheduler_info()["workers"]) == 2
         bag = dask.from_sequence(DOCS, npartitions=4).map_partitions(label_records)
         rows = bag.compute()

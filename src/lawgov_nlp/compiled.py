@@ -150,12 +150,12 @@ class CompiledHead:
             return P
         if self.kind == "function":
             Z = features.function_pairs(X, P, self.classes_, self._prior, self.window)
-            s = (Z @ self._s2_coef + self._s2_intercept[0]).reshape(len(X), -1)
+            s = (_rowdot(Z, self._s2_coef) + self._s2_intercept[0]).reshape(len(X), -1)
             s -= s.max(axis=1, keepdims=True)
             e = np.exp(s)
             return e / e.sum(axis=1, keepdims=True)
         Z = features.topic_pairs(X, P, self.window)
-        s = Z @ self._s2_coef + self._s2_intercept[0]
+        s = _rowdot(Z, self._s2_coef) + self._s2_intercept[0]
         return (1.0 / (1.0 + np.exp(-s))).reshape(len(X), -1)
 
     def predict(self, X: Sequence[Unit]) -> np.ndarray:
@@ -359,3 +359,14 @@ def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coef: np.
     for k in range(coef.shape[0]):
         out[:, k] = np.bincount(rows, weights=vals * coef[k, cols], minlength=n)
     return out
+
+
+def _rowdot(Z: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``Z @ w`` summed row by row in a fixed order.
+
+    A BLAS matrix-vector product may split its sums differently with the
+    number of rows or threads, so a unit's score could change in the last
+    bit with the batch it is labelled in (and a rounded score with it); an
+    element-wise product summed along each row does not.
+    """
+    return (Z * w).sum(axis=1)
