@@ -343,11 +343,11 @@ class _Block:
             keys += item
             values += item.values()
         rows = np.repeat(np.arange(len(items), dtype=np.int64), [len(item) for item in items])
-        try:
-            vals = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):  # string values: DictVectorizer's "key=value" features
+        if str in set(map(type, values)):  # string values: DictVectorizer's "key=value" features
             keys = [f"{k}{self.separator}{v}" if isinstance(v, str) else k for k, v in zip(keys, values)]
-            vals = np.asarray([1.0 if isinstance(v, str) else float(v) for v in values])
+            values = [1.0 if isinstance(v, str) else v for v in values]
+        # (numpy would read a string value "1" as the number 1, hence the check above)
+        vals = np.asarray(values, dtype=np.float64)
         cols = np.fromiter(map(self.index.get, keys, [-1] * len(keys)), dtype=np.int64, count=len(keys))
         keep = (cols >= 0) & (vals != 0)
         return rows[keep], cols[keep], vals[keep]
