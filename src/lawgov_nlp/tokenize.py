@@ -67,21 +67,21 @@ def make_segmenter(backend: str) -> Callable[[str], list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _segmenter() -> Callable[[str], list[str]]:
+def _chosen() -> tuple[str, Callable[[str], list[str]]]:
     with _lock:
         try:
-            return make_segmenter("rjieba")
+            return "rjieba", make_segmenter("rjieba")
         except ImportError:
-            return make_segmenter("jieba")
+            return "jieba", make_segmenter("jieba")
+
+
+def _segmenter() -> Callable[[str], list[str]]:
+    return _chosen()[1]
 
 
 def backend() -> str:
     """The segmenter in use: ``"rjieba"`` if installed, else ``"jieba"``."""
-    try:
-        import rjieba  # noqa: F401
-    except ImportError:
-        return "jieba"
-    return "rjieba"
+    return _chosen()[0]
 
 
 @lru_cache(maxsize=4096)
