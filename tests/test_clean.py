@@ -20,3 +20,9 @@ def test_page_chrome_is_recognised(text):
 ])
 def test_report_content_is_not_chrome(text):
     assert not is_chrome(text)
+
+
+def test_an_unpaired_surrogate_does_not_break_normalisation():
+    # str values built from JSON escapes can hold one; only the feature copy changes
+    assert normalize("加強公開\ud800") == "加强公开\ufffd"
+    assert normalize("公开\U0001F600") == "公开\U0001F600"

@@ -89,6 +89,13 @@ def test_malformed_jsonl_names_the_line(lawgov_cmd):
     assert r.returncode != 0 and "<stdin>:2: malformed JSON" in r.stderr.decode()
 
 
+def test_unpaired_surrogate_in_jsonl_is_a_clear_error(lawgov_cmd):
+    r = run(lawgov_cmd, "label", "--input-format", "jsonl", input=b'{"text": "ab\\ud800c"}\n')
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "<stdin>:1: 'text' contains an unpaired surrogate" in err
+    assert "Traceback" not in err
+
+
 def test_batch_keeps_going_and_reports_failures(lawgov_cmd, tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("二、存在的不足\n人员不足。", encoding="utf-8")

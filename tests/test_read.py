@@ -58,6 +58,9 @@ def test_jsonl_rows_are_validated():
     assert [(r.doc, r.idx) for r in rows] == [("a", 0), ("a", 1)]
     with pytest.raises(InputError, match="f:1: missing or non-string 'text'"):
         list(iter_unit_rows(['{"doc": "a"}'], "f"))
+    with pytest.raises(InputError, match=r"f:2: 'text' contains an unpaired surrogate \(\\ud800\)"):
+        list(iter_unit_rows(['{"text": "ok"}', '{"text": "ab\\ud800c"}'], "f"))
+    assert [r.text for r in iter_unit_rows(['{"text": "\\ud83d\\ude00"}'], "f")] == ["\U0001F600"]  # a pair is fine
     with pytest.raises(InputError, match="units must be in order"):
         list(group_rows(iter_unit_rows(['{"doc":"a","idx":1,"text":"x"}', '{"doc":"a","idx":0,"text":"y"}'], "f"), "f"))
     with pytest.raises(InputError, match="not contiguous"):

@@ -62,7 +62,17 @@ def _converter() -> Any:
 def _to_simplified(text: str) -> str:
     # Reports in traditional script (Hong Kong/Taiwan-style pages, big5 sites)
     # use the same vocabulary; features see them in simplified script.
-    return _converter().convert(text)
+    try:
+        return _converter().convert(text)
+    except UnicodeEncodeError:
+        # OpenCC takes UTF-8; an unpaired surrogate (possible in a str built
+        # from JSON "\ud800" escapes) has none. Only this feature copy of the
+        # text gets U+FFFD in its place; the text itself is never changed.
+        return _converter().convert(SURROGATE.sub("\ufffd", text))
+
+
+# Unpaired UTF-16 surrogates: in a str only through escapes such as JSON "\ud800".
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_chrome(text: str) -> bool:

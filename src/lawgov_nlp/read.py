@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .clean import SURROGATE
 from .errors import InputError
 from .records import Document
 
@@ -185,6 +186,10 @@ def iter_unit_rows(lines: Iterable[str], name: str) -> Iterator[UnitRow]:
         text = rec.get("text")
         if not isinstance(text, str):
             raise InputError(f"{where}: missing or non-string 'text'")
+        bad = SURROGATE.search(text)
+        if bad:  # a JSON "\ud800" escape: not a character, cannot be written out as UTF-8
+            raise InputError(f"{where}: 'text' contains an unpaired surrogate (\\u{ord(bad.group()):04x}), "
+                             "which is not valid Unicode text")
         doc = rec.get("doc", "stdin" if name == "<stdin>" else Path(name).stem)
         idx = rec.get("idx", lineno - 1)
         if not isinstance(idx, int) or isinstance(idx, bool):
