@@ -14,6 +14,7 @@ from typing import Any
 
 from .clean import normalize
 from .records import Unit
+from .segment import heading_level
 from .tokenize import tokenize
 
 # Which part of a report a heading opens (ANNOTATION.md rules 1, 3, 16). The
@@ -79,6 +80,34 @@ def part_cue(heading: str) -> str:
         if pattern.search(heading):
             return label
     return ""
+
+
+@lru_cache(maxsize=4096)
+def section_part(section: tuple[str, ...]) -> str:
+    """The report part a section path names (``""`` when no heading names one).
+
+    The innermost heading that names a part decides, but an item heading
+    (level 3 and below: ``1.``, ``一是``) only where no enclosing heading names
+    a part: a report's parts are its ``一、`` and ``（一）`` headings, and an item
+    inside one names a measure or a task ("2、依法全面履行政府职能" in a plans
+    part, "1、明确2018年工作要点" in an achievements part), not a new part.
+
+    Examples
+    --------
+    >>> section_part(("三、2019年工作思路", "（二）主要任务", "2、依法全面履行政府职能"))
+    'plan'
+    >>> section_part(("二、存在的问题", "（二）存在不足的原因"))
+    'cause'
+    >>> section_part(("1、依法全面履行政府职能",))
+    'achievement'
+    """
+    part = ""
+    for heading in section:
+        norm = normalize(heading)
+        cue = part_cue(norm)
+        if cue and (not part or heading_level(norm) <= 2):
+            part = cue
+    return part
 
 
 def unit_texts(units: Sequence[Unit]) -> list[str]:
@@ -155,10 +184,8 @@ def _section_layout(section: tuple[str, ...], title: str) -> dict[str, Any]:
     for topic, pattern in _TOPIC_CUES:
         f[f"section_topic={topic}"] = bool(pattern.search(near))
         f[f"title_topic={topic}"] = bool(pattern.search(title))
-    cues = [part_cue(normalize(h)) for h in section]
-    nearest = next((c for c in reversed(cues) if c), "")
-    f[f"cue={nearest}"] = 1
-    f[f"top_cue={cues[0] if cues else ''}"] = 1
+    f[f"cue={section_part(section)}"] = 1
+    f[f"top_cue={part_cue(normalize(section[0])) if section else ''}"] = 1
     f[f"depth={len(section)}"] = 1
     return f
 
@@ -216,7 +243,7 @@ def section_cue(unit: Unit) -> str:
     """The function the report structure suggests for a unit (ANNOTATION.md rules 1, 3).
 
     Chrome is ``other``; a heading takes the part it opens; any other unit the
-    nearest enclosing heading that names a part. ``""`` when the structure says
+    part its section path names (``section_part``). ``""`` when the structure says
     nothing.
 
     Examples
@@ -228,15 +255,7 @@ def section_cue(unit: Unit) -> str:
     """
     if unit.chrome:
         return "other"
-    if unit.is_heading:
-        own = part_cue(normalize(unit.text))
-        if own:
-            return own
-    for heading in reversed(unit.section):
-        cue = part_cue(normalize(heading))
-        if cue:
-            return cue
-    return ""
+    return section_part(tuple(unit.section) + ((unit.text,) if unit.is_heading else ()))
 
 
 def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
