@@ -92,3 +92,28 @@ def test_bad_inputs_are_clear_errors():
 def test_topic_matrix_round_trip():
     T = [("disclosure",), (), ("enforcement", "reconsideration")]
     assert matrix_to_topics(topics_to_matrix(T)) == T
+
+
+def test_stage2_rows_read_only_their_own_document():
+    # The document-level signals (mean scores, cue-word rates) must not leak
+    # across documents: adding another document leaves a document's rows alone.
+    from lawgov_nlp.features import function_pairs
+    from lawgov_nlp.labels import FUNCTIONS
+    from lawgov_nlp.segment import units_from_texts
+
+    a = units_from_texts("a", ["一、主要成效", "全年办结案件12件。", "将加强培训。"])
+    b = units_from_texts("b", ["下一步，将完善制度。", "要加强监督。", "计划开展评查。"])
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(len(FUNCTIONS)), size=len(a) + len(b))
+    prior = np.full(len(FUNCTIONS), 1 / len(FUNCTIONS))
+    alone = function_pairs(a, P[:len(a)], FUNCTIONS, prior, window=2)
+    together = function_pairs(a + b, P, FUNCTIONS, prior, window=2)
+    np.testing.assert_array_equal(alone, together[:len(alone)])
+    # ... but within a document they do: the same unit, with the same scores,
+    # reads differently among plan sentences than among plain ones
+    k = len(FUNCTIONS)
+    among_plans = function_pairs(units_from_texts("c", ["完善制度。", "要加强监督。", "计划开展评查。"]),
+                                 P[:3], FUNCTIONS, prior, window=2)
+    among_plain = function_pairs(units_from_texts("c", ["完善制度。", "加强监督。", "开展评查。"]),
+                                 P[:3], FUNCTIONS, prior, window=2)
+    assert not np.array_equal(among_plans[:k], among_plain[:k])

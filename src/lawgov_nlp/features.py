@@ -292,8 +292,13 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     """
     import numpy as np
 
-    near, whole = context_means(X, P, window)
     n, k = P.shape
+    # the guideline's cue words of each class in the unit (chrome for ``other``)
+    text_cue = np.array([[bool(FUNCTION_CUES[c].search(normalize(u.text))) if c in FUNCTION_CUES
+                          else u.chrome for c in classes] for u in X], dtype=float).reshape(n, k)
+    near, whole = context_means(X, np.hstack([P, text_cue]), window)
+    near, near_cue = near[:, :k], near[:, k:]
+    whole, whole_cue = whole[:, :k], whole[:, k:]
     cues = np.array([section_cue(u) for u in X], dtype=object)
     heading = np.array([u.is_heading for u in X], dtype=float)
     cue_is_k = (cues[:, None] == np.asarray(classes, dtype=object)[None, :]).astype(float)
@@ -304,9 +309,11 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     for M in (P, near, whole):
         logm = np.log(np.clip(M, _EPS, 1))
         cols += [logm * no_cue, (logm - log_prior) * has_cue]
-    text_cue = np.array([[bool(FUNCTION_CUES[c].search(normalize(u.text))) if c in FUNCTION_CUES
-                          else u.chrome for c in classes] for u in X], dtype=float).reshape(n, k)
     cols += [cue_is_k, cue_is_k * heading[:, None], text_cue, text_cue * no_cue]
+    # How common each class's cue words are in the whole document and around
+    # the unit: the genre of a document whose headings name no part (a plan or
+    # directive is full of 将/要/计划, an annual report of figures).
+    cols += [whole_cue, whole_cue * no_cue, near_cue * no_cue]
     # No per-class terms: a class absent from the training data (a fold with
     # no ``cause`` unit) can still be predicted from structure and cue words.
     return np.stack(cols, axis=-1).reshape(n * k, -1)
