@@ -9,13 +9,14 @@ Document awareness works in two stages. Stage 1 is a linear model over the
 unit's own text, its section headings and the document title. Stage 2 reads
 the unit's place in its document: stage-1 scores of its neighbours and of the
 whole document, the part of the report its headings name (ANNOTATION.md
-rules 1 and 3), the guideline's cue words in the unit, and how often they occur
-around it and in its whole document (a plan without headings is full of plan
-cues, an annual report of figures). Stage 2 is *class-symmetric*: one weight per signal shared by
-all classes ("the section names class k" counts the same for every k), so
-structure helps a class with a handful of examples (``cause``) as much as a
-frequent one. Stage 2 is trained on out-of-fold stage-1 scores, grouped by
-document, so it learns how far to trust stage 1 on unseen documents.
+rules 1 and 3), the guideline's cue words in the unit, and how often they
+occur around it and in its whole document (a plan without headings is full of
+plan cues, an annual report of figures). Stage 2 is *class-symmetric*: one
+weight per signal shared by all classes ("the section names class k" counts
+the same for every k), so structure helps a class with a handful of examples
+(``cause``) as much as a frequent one. Stage 2 is trained on out-of-fold
+stage-1 scores, grouped by document, so it learns how far to trust stage 1 on
+unseen documents.
 """
 from __future__ import annotations
 
