@@ -294,8 +294,9 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
 
     n, k = P.shape
     # the guideline's cue words of each class in the unit (chrome for ``other``)
-    text_cue = np.array([[bool(FUNCTION_CUES[c].search(normalize(u.text))) if c in FUNCTION_CUES
-                          else u.chrome for c in classes] for u in X], dtype=float).reshape(n, k)
+    norms = [normalize(u.text) for u in X]
+    text_cue = np.array([[bool(FUNCTION_CUES[c].search(norm)) if c in FUNCTION_CUES else u.chrome
+                          for c in classes] for u, norm in zip(X, norms)], dtype=float).reshape(n, k)
     near, whole = context_means(X, np.hstack([P, text_cue]), window)
     near, near_cue = near[:, :k], near[:, k:]
     whole, whole_cue = whole[:, :k], whole[:, k:]
