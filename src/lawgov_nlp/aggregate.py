@@ -11,6 +11,9 @@ from .records import Prediction
 def summarize(predictions: Iterable[Prediction]) -> list[dict[str, Any]]:
     """Count units per function and per topic for each document, in first-seen order.
 
+    Each row also carries the document's kind and its probability (``""`` and
+    0.0 from a model without a document-kind head).
+
     Examples
     --------
     >>> from lawgov_nlp.records import Prediction
@@ -21,7 +24,7 @@ def summarize(predictions: Iterable[Prediction]) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for p in predictions:
         row = out.setdefault(p.doc, {
-            "doc": p.doc, "units": 0,
+            "doc": p.doc, "doc_kind": p.doc_kind, "doc_kind_score": p.doc_kind_score, "units": 0,
             "function": dict.fromkeys(FUNCTIONS, 0),
             "topics": dict.fromkeys(TOPICS, 0),
         })

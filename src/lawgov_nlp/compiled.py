@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import features
+from . import decode, dockind, features
 from .clean import normalize
 from .errors import ModelError
 from .records import Unit
@@ -30,6 +30,8 @@ INPUTS: dict[str, Callable[..., list[Any]]] = {
     "section_texts": features.section_texts,
     "title_texts": features.title_texts,
     "layout_features": features.layout_features,
+    "doc_texts": dockind.doc_texts,
+    "doc_stats": dockind.doc_stats,
 }
 _WHITE = re.compile(r"\s\s+")
 
@@ -39,9 +41,6 @@ _WHITE = re.compile(r"\s\s+")
 
 def compile_head(est: Any, kind: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Turn a fitted head into ``(spec, arrays)``: JSON-able spec, named numpy arrays."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     spec: dict[str, Any] = {
         "kind": kind, "context": bool(est.context), "window": int(est.window),
         "classes": [str(c) for c in est.classes_], "blocks": [],
@@ -49,8 +48,39 @@ def compile_head(est: Any, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
         "stage1_classes": ([str(c) for c in est.stage1_.classes_] if kind == "function"
                            else [str(c) for c in est.classes_]),
     }
+    spec["blocks"], arrays = compile_blocks(est.stage1_.named_steps["features"])
+    coef, intercept = [], []
+    for e in est.stage1_.named_steps["clf"].estimators_:
+        if hasattr(e, "coef_"):
+            coef.append(e.coef_.ravel())
+            intercept.append(float(e.intercept_[0]))
+        else:  # _ConstantPredictor: a label present in every (or no) training unit
+            coef.append(np.zeros(sum(len(b["vocabulary"]) for b in spec["blocks"])))
+            intercept.append(30.0 if float(np.ravel(e.y_)[0]) else -30.0)
+    arrays["stage1.coef"] = np.vstack(coef)
+    arrays["stage1.intercept"] = np.asarray(intercept)
+    if est.context:
+        arrays["stage2.coef"] = est.stage2_.coef_.ravel().astype(np.float64)
+        arrays["stage2.intercept"] = est.stage2_.intercept_.astype(np.float64)
+    spec["kinds"] = int(getattr(est, "n_kinds_", 0))
+    if kind == "function":
+        arrays["prior"] = np.asarray(est.prior_, dtype=np.float64)
+        spec["decode"] = bool(getattr(est, "decode", False) and est.context)
+        if spec["decode"]:
+            arrays["decode.scale"] = np.array([est.decode_scale_])
+            arrays["decode.T"] = np.asarray(est.decode_T_, dtype=np.float64)
+    else:
+        spec["threshold"] = float(est.threshold)
+    return spec, arrays
+
+
+def compile_blocks(union: Any) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """The feature blocks of a fitted ``FeatureUnion`` as JSON-able specs and idf arrays."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    blocks: list[dict[str, Any]] = []
     arrays: dict[str, np.ndarray] = {}
-    union = est.stage1_.named_steps["features"]
     for name, part in union.transformer_list:
         fn_step, vec = part.steps[0][1], part.steps[-1][1]
         block: dict[str, Any] = {"name": name, "input": fn_step.func.__name__,
@@ -69,28 +99,23 @@ def compile_head(est: Any, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
             block.update(type="dict", vocabulary=list(vec.feature_names_), separator=vec.separator)
         else:
             raise ModelError(f"cannot compile feature step {type(vec).__name__}")
-        spec["blocks"].append(block)
-    coef, intercept = [], []
-    for e in est.stage1_.named_steps["clf"].estimators_:
-        if hasattr(e, "coef_"):
-            coef.append(e.coef_.ravel())
-            intercept.append(float(e.intercept_[0]))
-        else:  # _ConstantPredictor: a label present in every (or no) training unit
-            coef.append(np.zeros(sum(len(b["vocabulary"]) for b in spec["blocks"])))
-            intercept.append(30.0 if float(np.ravel(e.y_)[0]) else -30.0)
-    arrays["stage1.coef"] = np.vstack(coef)
-    arrays["stage1.intercept"] = np.asarray(intercept)
-    if est.context:
-        arrays["stage2.coef"] = est.stage2_.coef_.ravel().astype(np.float64)
-        arrays["stage2.intercept"] = est.stage2_.intercept_.astype(np.float64)
-    if kind == "function":
-        arrays["prior"] = np.asarray(est.prior_, dtype=np.float64)
-    else:
-        spec["threshold"] = float(est.threshold)
-    return spec, arrays
+        blocks.append(block)
+    return blocks, arrays
 
 
 # ------------------------------------------------------------------ predict
+
+
+def _dot_blocks(blocks: Sequence[_Block], X: Sequence[Any], coef: np.ndarray, intercept: np.ndarray,
+                memo: dict[Any, Any]) -> np.ndarray:
+    """Linear scores ``intercept + features(X) @ coef.T``: each block adds its own share."""
+    scores = np.tile(intercept, (len(X), 1))
+    offset = 0
+    for block in blocks:
+        scores += block.scores(X, coef[:, offset:offset + block.size], memo)
+        offset += block.size
+    return scores
+
 
 
 class CompiledHead:
@@ -111,6 +136,11 @@ class CompiledHead:
             self._s2_coef = arrays.get("stage2.coef")
             self._s2_intercept = arrays.get("stage2.intercept")
             self._prior = arrays.get("prior")
+            # written by models of format 3 and later: document kinds, sequence decoding
+            self.n_kinds = int(spec.get("kinds", 0))
+            self.decode = bool(spec.get("decode", False))
+            self._decode_scale = float(arrays["decode.scale"][0]) if self.decode else 1.0
+            self._decode_T = np.asarray(arrays["decode.T"], dtype=np.float64) if self.decode else None
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"incomplete or invalid model head ({exc})") from None
         if self.kind not in ("function", "topics"):
@@ -121,14 +151,12 @@ class CompiledHead:
                              f"{len(self._columns)} classes x {width} features")
         if self.context and (self._s2_coef is None or self._s2_intercept is None):
             raise ModelError(f"model head {self.kind}: context head without its second stage")
+        k = len(self.classes_)
+        if self.decode and self._decode_T.shape != (2, k, k):
+            raise ModelError(f"model head {self.kind}: decoder transitions of shape {self._decode_T.shape}")
 
     def _stage1(self, X: Sequence[Unit], memo: dict[Any, Any]) -> np.ndarray:
-        # Stage 1 is linear, so each block adds its own share of the scores.
-        scores = np.tile(self._intercept, (len(X), 1))
-        offset = 0
-        for block in self._blocks:
-            scores += block.scores(X, self._coef[:, offset:offset + block.size], memo)
-            offset += block.size
+        scores = _dot_blocks(self._blocks, X, self._coef, self._intercept, memo)
         seen = 1.0 / (1.0 + np.exp(-scores))
         if self.kind == "function":
             seen /= seen.sum(axis=1, keepdims=True)
@@ -136,11 +164,13 @@ class CompiledHead:
         P[:, self._columns] = seen
         return P
 
-    def predict_proba(self, X: Sequence[Unit], memo: dict[Any, Any] | None = None) -> np.ndarray:
+    def predict_proba(self, X: Sequence[Unit], memo: dict[Any, Any] | None = None,
+                      kind_proba: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities of the units ``X``.
 
         Heads that label the same units may pass the same ``memo`` dict: the
         feature inputs they share (texts, layout features) are computed once.
+        A head trained with document kinds needs ``kind_proba`` (units x kinds).
         """
         X = list(X)
         if not X:
@@ -148,18 +178,29 @@ class CompiledHead:
         P = self._stage1(X, {} if memo is None else memo)
         if not self.context:
             return P
+        K = None
+        if self.n_kinds:
+            if kind_proba is None or np.shape(kind_proba) != (len(X), self.n_kinds):
+                raise ModelError(f"model head {self.kind} reads document kinds: "
+                                 f"kind_proba of shape ({len(X)}, {self.n_kinds}) is needed")
+            K = np.asarray(kind_proba, dtype=np.float64)
         if self.kind == "function":
-            Z = features.function_pairs(X, P, self.classes_, self._prior, self.window)
+            Z = features.function_pairs(X, P, self.classes_, self._prior, self.window, K)
             s = (_rowdot(Z, self._s2_coef) + self._s2_intercept[0]).reshape(len(X), -1)
             s -= s.max(axis=1, keepdims=True)
             e = np.exp(s)
-            return e / e.sum(axis=1, keepdims=True)
-        Z = features.topic_pairs(X, P, self.window)
+            P2 = e / e.sum(axis=1, keepdims=True)
+            if not self.decode:
+                return P2
+            heading = np.fromiter((u.is_heading for u in X), dtype=np.int64, count=len(X))
+            groups = decode.groups_of([u.doc for u in X], [u.idx for u in X])
+            return decode.marginals(P2, groups, heading, self._decode_scale, self._decode_T)
+        Z = features.topic_pairs(X, P, self.window, K)
         s = _rowdot(Z, self._s2_coef) + self._s2_intercept[0]
         return (1.0 / (1.0 + np.exp(-s))).reshape(len(X), -1)
 
-    def predict(self, X: Sequence[Unit]) -> np.ndarray:
-        P = self.predict_proba(X)
+    def predict(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
+        P = self.predict_proba(X, kind_proba=kind_proba)
         if self.kind == "topics":
             return (P >= self.threshold).astype(int)
         return self.classes_[P.argmax(axis=1)]

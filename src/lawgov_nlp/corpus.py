@@ -6,6 +6,8 @@ Layout of a corpus directory::
     gold/<doc>.jsonl     one record per unit: doc, idx, text, start, end,
                          function, topics, gold
     sources.tsv          doc <TAB> group <TAB> source URL
+    doc_kinds.tsv        doc <TAB> kind (GUIDELINE-NOTES rule 42), optional
+    splits/<name>.txt    doc ids of a named split (``fresh``: the held-out test split)
 
 Every record is checked on load: known labels, ``text == raw[start:end]``,
 ``idx`` contiguous from 0, non-empty text. Errors name the file and line.
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorpusError
-from .labels import FUNCTIONS, TOPICS
+from .labels import FUNCTIONS, KINDS, TOPICS
 from .records import Unit
 from .segment import segment
 from .records import Document
@@ -32,13 +34,14 @@ _FIELDS = ("doc", "idx", "text", "start", "end", "function", "topics")
 
 @dataclass(frozen=True)
 class GoldDocument:
-    """One corpus document: its raw text, group, source and gold records."""
+    """One corpus document: its raw text, group, source, gold records and kind."""
 
     doc: str
     group: str
     source: str
     text: str
     records: tuple[dict[str, Any], ...]
+    kind: str = ""
 
     def units(self) -> list[Unit]:
         """The document's units with context, aligned one-to-one with ``records``."""
@@ -79,6 +82,7 @@ def load_documents(path: str | Path | None = None) -> list[GoldDocument]:
     if not gold_dir.is_dir():
         raise CorpusError(f"{root}: not a corpus directory (expected {gold_dir}/ with <doc>.jsonl files)")
     sources = _read_sources(root / "sources.tsv")
+    kinds = _read_kinds(root / "doc_kinds.tsv")
     docs = []
     for gold_file in sorted(gold_dir.glob("*.jsonl")):
         doc = gold_file.stem
@@ -89,7 +93,7 @@ def load_documents(path: str | Path | None = None) -> list[GoldDocument]:
             text = fh.read()
         records = tuple(validate_records(gold_file, text))
         group, source = sources.get(doc, ("", ""))
-        docs.append(GoldDocument(doc, group, source, text, records))
+        docs.append(GoldDocument(doc, group, source, text, records, kinds.get(doc, "")))
     if not docs:
         raise CorpusError(f"{gold_dir}: no .jsonl files")
     return docs
@@ -148,6 +152,35 @@ def _read_sources(path: Path) -> dict[str, tuple[str, str]]:
             if parts[0] != "doc" and len(parts) >= 2:
                 out[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else "")
     return out
+
+
+def _read_kinds(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    out = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        parts = line.split("\t")
+        if not line.strip() or parts[0] == "doc":
+            continue
+        if len(parts) < 2 or parts[1] not in KINDS:
+            raise CorpusError(f"{path}:{lineno}: expected doc<TAB>kind with a kind of {', '.join(KINDS)}")
+        out[parts[0]] = parts[1]
+    return out
+
+
+def split_ids(path: str | Path | None = None, name: str = "fresh") -> set[str]:
+    """The document ids of the named split of a corpus (``splits/<name>.txt``)."""
+    root = Path(path) if path is not None else default_path()
+    f = root / "splits" / f"{name}.txt"
+    if not f.is_file():
+        raise CorpusError(f"{root}: no split {name!r} (expected {f})")
+    return {line.strip() for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def fresh_split(docs: Sequence[GoldDocument], path: str | Path | None = None) -> tuple[list[GoldDocument], list[GoldDocument]]:
+    """``(rest, fresh)``: the documents outside and inside the held-out fresh split."""
+    held = split_ids(path, "fresh")
+    return [d for d in docs if d.doc not in held], [d for d in docs if d.doc in held]
 
 
 def document_split(

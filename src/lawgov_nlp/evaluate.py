@@ -80,26 +80,32 @@ def cross_validate(
     return out
 
 
-def labeller_fit_predict(context: bool = True, seed: int = 0, **params: Any) -> Callable[..., tuple[list[str], np.ndarray]]:
-    """``fit_predict`` for :func:`cross_validate` using this package's model."""
-    return _LabellerFitPredict(context, seed, params)
+def labeller_fit_predict(context: bool = True, seed: int = 0, doc_kinds: bool | str = "auto", decode: bool = True,
+                         **params: Any) -> Callable[..., tuple[list[str], np.ndarray]]:
+    """``fit_predict`` for :func:`cross_validate` using this package's model.
+
+    ``doc_kinds=False, decode=False`` is the design before document kinds and
+    sequence decoding (the model shipped until then).
+    """
+    return _LabellerFitPredict(context, seed, params, doc_kinds, decode)
 
 
 class _LabellerFitPredict:
     # A class, not a closure, so joblib can send it to worker processes.
-    def __init__(self, context: bool, seed: int, params: dict[str, Any]) -> None:
+    def __init__(self, context: bool, seed: int, params: dict[str, Any], doc_kinds: bool | str = "auto",
+                 decode: bool = True) -> None:
         self.context, self.seed, self.params = context, seed, params
+        self.doc_kinds, self.decode = doc_kinds, decode
 
     def __call__(self, train: Sequence[GoldDocument], test: Sequence[GoldDocument]) -> tuple[list[str], np.ndarray]:
-        from .model import FunctionClassifier, TopicClassifier, topics_to_matrix
+        from .model import topics_to_matrix
+        from .train import fit
 
-        X = [u for d in train for u in d.units()]
-        Xt = [u for d in test for u in d.units()]
-        fc = FunctionClassifier(context=self.context, random_state=self.seed, **self.params)
-        fc.fit(X, [f for d in train for f in d.functions])
-        tc = TopicClassifier(context=self.context, random_state=self.seed, **self.params)
-        tc.fit(X, topics_to_matrix([t for d in train for t in d.topics]))
-        return list(fc.predict(Xt)), tc.predict(Xt)
+        name = "context" if self.context else "isolated"
+        labeller = fit(train, seed=self.seed, doc_kinds=self.doc_kinds if self.context else False,
+                       decode=self.decode and self.context, heads=(name,), **self.params)
+        preds = labeller.label_units([u for d in test for u in d.units()], context=self.context)
+        return [p.function for p in preds], topics_to_matrix([p.topics for p in preds])
 
 
 def evaluate_labeller(labeller: Any, docs: Sequence[GoldDocument], context: bool = True) -> dict[str, Any]:

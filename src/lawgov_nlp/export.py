@@ -17,7 +17,7 @@ from .records import Prediction
 FORMATS = ("jsonl", "csv", "tsv", "table")
 _COLUMNS = (
     ["doc", "idx", "start", "end", "function", "topics", "section"]
-    + [f"p_{f}" for f in FUNCTIONS] + [f"p_{t}" for t in TOPICS] + ["text"]
+    + [f"p_{f}" for f in FUNCTIONS] + [f"p_{t}" for t in TOPICS] + ["doc_kind", "p_doc_kind", "text"]
 )
 
 
@@ -60,7 +60,7 @@ class Writer:
                     [p.doc, p.idx, p.start, p.end, p.function, ";".join(p.topics), " > ".join(p.section)]
                     + [p.function_scores.get(f, 0.0) for f in FUNCTIONS]
                     + [p.topic_scores.get(t, 0.0) for t in TOPICS]
-                    + [p.text]
+                    + [p.doc_kind, p.doc_kind_score, p.text]
                 )
             else:
                 topics = ",".join(p.topics) or "-"

@@ -281,7 +281,23 @@ def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
     return near, whole
 
 
-def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int) -> Any:
+def kind_columns(K: Any, k: int) -> list[Any]:
+    """Columns ``K[:, j]`` on the rows of class ``c`` only, one per (kind, class) pair.
+
+    The one place where stage 2 has class-specific weights: how likely each
+    class is in a document of each kind (a tenseless measure line in a plan is
+    a plan, in an annual report an achievement). ``K`` is the per-unit
+    probability of each document kind (:mod:`lawgov_nlp.dockind`).
+    """
+    import numpy as np
+
+    if K is None:
+        return []
+    eye = np.eye(k)
+    return [K[:, j][:, None] * eye[c][None, :] for j in range(K.shape[1]) for c in range(k)]
+
+
+def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int, K: Any = None) -> Any:
     """Stage-2 rows for the function head: one per (unit, class), class-symmetric.
 
     Each signal has one weight shared by all classes, so "the section names
@@ -315,12 +331,14 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     # the unit: the genre of a document whose headings name no part (a plan or
     # directive is full of 将/要/计划, an annual report of figures).
     cols += [whole_cue, whole_cue * no_cue, near_cue * no_cue]
-    # No per-class terms: a class absent from the training data (a fold with
-    # no ``cause`` unit) can still be predicted from structure and cue words.
+    # No per-class terms but the document kind's: a class absent from the
+    # training data (a fold with no ``cause`` unit) can still be predicted from
+    # structure and cue words.
+    cols += kind_columns(K, k)
     return np.stack(cols, axis=-1).reshape(n * k, -1)
 
 
-def topic_pairs(X: Sequence[Unit], P: Any, window: int) -> Any:
+def topic_pairs(X: Sequence[Unit], P: Any, window: int, K: Any = None) -> Any:
     """Stage-2 rows for the topic head: one per (unit, topic), topic-symmetric."""
     import numpy as np
 
@@ -333,7 +351,7 @@ def topic_pairs(X: Sequence[Unit], P: Any, window: int) -> Any:
     own = np.array([topic_cues(u.text) for u in X], dtype=float).reshape(n, k)
     sec = np.array([topic_cues(" ".join(u.section[-2:])) for u in X], dtype=float).reshape(n, k)
     title = np.array([topic_cues(u.title) for u in X], dtype=float).reshape(n, k)
-    cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0]
+    cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0] + kind_columns(K, k)
     eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
     feats = np.concatenate([np.stack(cols, axis=-1).astype(float), eye], axis=-1)
     return feats.reshape(n * k, -1)

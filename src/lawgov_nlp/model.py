@@ -127,15 +127,22 @@ class FunctionClassifier(_TwoStage):
     """
 
     def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
-                 window: int = 2, inner_folds: int = 4, random_state: int = 0) -> None:
+                 window: int = 2, inner_folds: int = 4, random_state: int = 0, decode: bool = False) -> None:
         self.context = context
         self.C = C
         self.class_weight = class_weight
         self.window = window
         self.inner_folds = inner_folds
         self.random_state = random_state
+        self.decode = decode
 
-    def fit(self, X: Sequence[Unit], y: Sequence[str]) -> FunctionClassifier:
+    def fit(self, X: Sequence[Unit], y: Sequence[str], kind_proba: np.ndarray | None = None) -> FunctionClassifier:
+        """Fit both stages (and the sequence decoder with ``decode=True``).
+
+        ``kind_proba`` (units x kinds) is each unit's document-kind
+        probabilities, out of fold for training documents; with it, stage 2
+        reads the document kind (and ``predict_proba`` needs it too).
+        """
         X = _check_units(X)
         y = np.asarray(y, dtype=object)
         if len(X) != len(y):
@@ -148,14 +155,38 @@ class FunctionClassifier(_TwoStage):
         # class that stage 1 never saw (its stage-1 score is 0).
         self.classes_ = np.array(FUNCTIONS, dtype=object)
         self.prior_ = np.array([((y == c).sum() + 1) / (len(y) + len(FUNCTIONS)) for c in FUNCTIONS])
+        self.n_kinds_ = 0 if kind_proba is None else int(np.asarray(kind_proba).shape[1])
         if oof is not None:
+            K = None if kind_proba is None else np.asarray(kind_proba, dtype=float)
             oof = self._full(oof, self.stage1_.classes_)
-            Z = function_pairs(X, oof, self.classes_, self.prior_, self.window)
+            Z = function_pairs(X, oof, self.classes_, self.prior_, self.window, K)
             target = (np.asarray(y)[:, None] == self.classes_[None, :]).ravel().astype(int)
             self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target)
+            if self.decode:
+                self._fit_decoder(X, Z, target, y)
+        elif self.decode:
+            raise ValueError("decode=True needs context=True")
         return self
 
-    def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:
+    def _fit_decoder(self, X: Sequence[Unit], Z: np.ndarray, target: np.ndarray, y: np.ndarray) -> None:
+        """Fit the chain on out-of-fold stage-2 scores (stage 2 refitted per inner fold)."""
+        from . import decode
+
+        k = len(self.classes_)
+        groups = [u.doc for u in X]
+        oof2 = np.zeros((len(X), k))
+        cv = GroupKFold(n_splits=min(self.inner_folds, len(set(groups))))
+        for tr, te in cv.split(np.zeros(len(X)), groups=groups):
+            rows_tr = (tr[:, None] * k + np.arange(k)).ravel()
+            rows_te = (te[:, None] * k + np.arange(k)).ravel()
+            lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z[rows_tr], target[rows_tr])
+            oof2[te] = _softmax(lr.decision_function(Z[rows_te]).reshape(len(te), k))
+        yi = np.array([list(self.classes_).index(c) for c in y])
+        heading = np.array([u.is_heading for u in X], dtype=np.int64)
+        self.decode_scale_, self.decode_T_ = decode.fit(
+            oof2, yi, decode.groups_of(groups, [u.idx for u in X]), heading)
+
+    def predict_proba(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
         check_is_fitted(self, "stage1_")
         X = _check_units(X)
         if len(X) == 0:
@@ -163,11 +194,16 @@ class FunctionClassifier(_TwoStage):
         P = self._full(self._stage1_proba(X), self.stage1_.classes_)
         if not self.context:
             return P / P.sum(axis=1, keepdims=True)
-        Z = function_pairs(X, P, self.classes_, self.prior_, self.window)
-        scores = self.stage2_.decision_function(Z).reshape(len(X), -1)
-        scores -= scores.max(axis=1, keepdims=True)
-        expd = np.exp(scores)
-        return expd / expd.sum(axis=1, keepdims=True)
+        K = _kinds(self, kind_proba, len(X))
+        Z = function_pairs(X, P, self.classes_, self.prior_, self.window, K)
+        P2 = _softmax(self.stage2_.decision_function(Z).reshape(len(X), -1))
+        if not self.decode:
+            return P2
+        from . import decode
+
+        heading = np.array([u.is_heading for u in X], dtype=np.int64)
+        return decode.marginals(P2, decode.groups_of([u.doc for u in X], [u.idx for u in X]),
+                                heading, self.decode_scale_, self.decode_T_)
 
     @staticmethod
     def _full(P: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -177,8 +213,8 @@ class FunctionClassifier(_TwoStage):
             full[:, FUNCTIONS.index(c)] = P[:, j]
         return full
 
-    def predict(self, X: Sequence[Unit]) -> np.ndarray:
-        proba = self.predict_proba(X)
+    def predict(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
+        proba = self.predict_proba(X, kind_proba)
         return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
 
 
@@ -202,7 +238,7 @@ class TopicClassifier(_TwoStage):
         self.threshold = threshold
         self.random_state = random_state
 
-    def fit(self, X: Sequence[Unit], y: Any) -> TopicClassifier:
+    def fit(self, X: Sequence[Unit], y: Any, kind_proba: np.ndarray | None = None) -> TopicClassifier:
         X = _check_units(X)
         Y = np.asarray(y)
         if Y.ndim != 2 or Y.shape != (len(X), len(TOPICS)):
@@ -211,11 +247,13 @@ class TopicClassifier(_TwoStage):
             )
         oof = self._fit_stages(X, Y)
         self.classes_ = np.array(TOPICS, dtype=object)
+        self.n_kinds_ = 0 if kind_proba is None else int(np.asarray(kind_proba).shape[1])
         if oof is not None:
-            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(topic_pairs(X, oof, self.window), Y.ravel())
+            K = None if kind_proba is None else np.asarray(kind_proba, dtype=float)
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(topic_pairs(X, oof, self.window, K), Y.ravel())
         return self
 
-    def predict_proba(self, X: Sequence[Unit]) -> np.ndarray:
+    def predict_proba(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
         check_is_fitted(self, "stage1_")
         X = _check_units(X)
         if len(X) == 0:
@@ -223,10 +261,30 @@ class TopicClassifier(_TwoStage):
         P = self._stage1_proba(X)
         if not self.context:
             return P
-        return self.stage2_.predict_proba(topic_pairs(X, P, self.window))[:, 1].reshape(len(X), -1)
+        K = _kinds(self, kind_proba, len(X))
+        return self.stage2_.predict_proba(topic_pairs(X, P, self.window, K))[:, 1].reshape(len(X), -1)
 
-    def predict(self, X: Sequence[Unit]) -> np.ndarray:
-        return (self.predict_proba(X) >= self.threshold).astype(int)
+    def predict(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
+        return (self.predict_proba(X, kind_proba) >= self.threshold).astype(int)
+
+
+def _softmax(s: np.ndarray) -> np.ndarray:
+    s = s - s.max(axis=1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _kinds(est: Any, kind_proba: Any, n: int) -> np.ndarray | None:
+    """The document-kind matrix a head was trained with, checked (None if it reads no kinds)."""
+    want = getattr(est, "n_kinds_", 0)
+    if not want:
+        return None
+    if kind_proba is None:
+        raise ValueError("this head was trained with document kinds: pass kind_proba")
+    K = np.asarray(kind_proba, dtype=float)
+    if K.shape != (n, want):
+        raise ValueError(f"kind_proba must have shape ({n}, {want}), got {K.shape}")
+    return K
 
 
 def topics_to_matrix(topics: Sequence[Sequence[str]]) -> np.ndarray:

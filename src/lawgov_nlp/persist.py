@@ -23,7 +23,9 @@ from typing import Any
 
 from .errors import LawgovWarning, ModelError
 
-FORMAT = 2
+FORMAT = 3
+# Format 2 models (no document-kind head, no sequence decoder) still load.
+READABLE_FORMATS = (2, 3)
 META_FILE, VOCAB_FILE, ARRAYS_FILE = "meta.json", "vocab.json", "arrays.npz"
 
 
@@ -56,13 +58,16 @@ def save(heads: dict[str, Any], meta: dict[str, Any], path: str | Path) -> Path:
     import numpy as np
 
     from .compiled import compile_head
+    from .dockind import compile_kind_head
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     specs, vocab, arrays = {}, {}, {}
     for name, est in heads.items():
-        kind = "function" if name.startswith("function") else "topics"
-        spec, arr = compile_head(est, kind)
+        if name == "doc_kind":
+            spec, arr = compile_kind_head(est)
+        else:
+            spec, arr = compile_head(est, "function" if name.startswith("function") else "topics")
         for block in spec["blocks"]:
             vocab[f"{name}/{block['name']}"] = block.pop("vocabulary")
         specs[name] = spec
@@ -102,10 +107,10 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelError(f"{meta_file}: corrupt model metadata ({exc})") from None
     found = meta.get("format") if isinstance(meta, dict) else None
-    if found != FORMAT:
+    if found not in READABLE_FORMATS:
         raise ModelError(
             f"{path}: model format {found!r} is not supported by this version of lawgov_nlp "
-            f"(expected format {FORMAT}); retrain it with `lawgov train`"
+            f"(expected format {' or '.join(map(str, READABLE_FORMATS))}); retrain it with `lawgov train`"
         )
     return meta
 
@@ -122,6 +127,7 @@ def load(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     import numpy as np
 
     from .compiled import CompiledHead
+    from .dockind import CompiledKindHead
 
     path = Path(path)
     meta = read_meta(path)
@@ -138,7 +144,7 @@ def load(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     for name, spec in meta.get("heads", {}).items():
         spec = dict(spec, blocks=[dict(b, vocabulary=vocab.get(f"{name}/{b['name']}", [])) for b in spec["blocks"]])
         own = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{name}/")}
-        heads[name] = CompiledHead(spec, own)
+        heads[name] = (CompiledKindHead if spec.get("kind") == "doc_kind" else CompiledHead)(spec, own)
     return heads, meta
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .compiled import CompiledHead
-from .labels import FUNCTIONS, TOPICS
+from .errors import ModelError
+from .labels import FUNCTIONS, KINDS, TOPICS
 from .records import Document, Prediction, Unit
 from .segment import segment
 
@@ -26,30 +27,38 @@ class Labeller:
         ``{"context": {"function": clf, "topics": clf}, "isolated": {...}}``.
     meta : dict
         Provenance and evaluation figures (see :mod:`lawgov_nlp.persist`).
+    kind_head : optional
+        The document-kind classifier (:mod:`lawgov_nlp.dockind`); every
+        prediction then carries its document's kind, and heads trained with
+        document kinds read its probabilities.
     """
 
-    def __init__(self, heads: dict[str, dict[str, Any]], meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, heads: dict[str, dict[str, Any]], meta: dict[str, Any] | None = None,
+                 kind_head: Any = None) -> None:
         self.heads = heads
         self.meta = meta or {}
+        self.kind_head = kind_head
 
     @classmethod
     def load(cls, path: str | Path) -> Labeller:
         """Load a model directory written by :meth:`save` (plain data, see ``persist``)."""
         from . import persist
 
-        from .errors import ModelError
-
         estimators, meta = persist.load(path)
         missing = {"function", "topics", "function_isolated", "topics_isolated"} - set(estimators)
         if missing:
             raise ModelError(f"{path}: model file lacks the head(s) {', '.join(sorted(missing))}")
-        return cls({"context": {"function": estimators["function"],
-                                "topics": estimators["topics"]},
-                    "isolated": {"function": estimators["function_isolated"],
-                                 "topics": estimators["topics_isolated"]}}, meta)
+        labeller = cls({"context": {"function": estimators["function"],
+                                    "topics": estimators["topics"]},
+                        "isolated": {"function": estimators["function_isolated"],
+                                     "topics": estimators["topics_isolated"]}}, meta,
+                       kind_head=estimators.get("doc_kind"))
+        if labeller.kind_head is None and any(_reads_kinds(h) for g in labeller.heads.values() for h in g.values()):
+            raise ModelError(f"{path}: model heads read document kinds but the model has no document-kind head")
+        return labeller
 
     def save(self, path: str | Path) -> Path:
-        """Write the model directory (``model.skops`` + ``meta.json``)."""
+        """Write the model directory (``meta.json``, ``vocab.json``, ``arrays.npz``)."""
         from . import persist
 
         heads = {
@@ -58,7 +67,18 @@ class Labeller:
             "function_isolated": self.heads["isolated"]["function"],
             "topics_isolated": self.heads["isolated"]["topics"],
         }
+        if self.kind_head is not None:
+            heads["doc_kind"] = self.kind_head
         return persist.save(heads, self.meta, path)
+
+    def kind_proba(self, units: Sequence[Unit]) -> np.ndarray | None:
+        """Each unit's document-kind probabilities (units x kinds), or None without a kind head."""
+        if self.kind_head is None:
+            return None
+        from .dockind import by_document
+
+        groups, which = by_document(units)
+        return self.kind_head.predict_proba(groups)[which]
 
     def label_units(self, units: Sequence[Unit], context: bool = True) -> list[Prediction]:
         """Label units (of one or several documents, each in order)."""
@@ -67,7 +87,13 @@ class Labeller:
             return []
         heads = self.heads["context" if context else "isolated"]
         memo: dict[Any, Any] = {}  # feature inputs the two heads share
-        fproba, tproba = (_proba(heads["function"], units, memo), _proba(heads["topics"], units, memo))
+        K = self.kind_proba(units)
+        fproba, tproba = (_proba(heads["function"], units, memo, K), _proba(heads["topics"], units, memo, K))
+        if K is not None:
+            kinds = [KINDS[j] for j in K.argmax(axis=1)]
+            kscore = np.round(K.max(axis=1), 4).tolist()
+        else:
+            kinds, kscore = [""] * len(units), [0.0] * len(units)
         threshold = getattr(heads["topics"], "threshold", 0.5)
         fclasses = [str(c) for c in heads["function"].classes_]
         # scores in FUNCTIONS order (0 for a class the head does not know), rounded once
@@ -77,13 +103,14 @@ class Labeller:
         best = [fclasses[i] for i in fproba.argmax(axis=1)]
         on = (tproba >= threshold).tolist()
         out = []
-        for u, fs, ts, f, t in zip(units, fscore, tscore, best, on):
+        for u, fs, ts, f, t, dk, ds in zip(units, fscore, tscore, best, on, kinds, kscore):
             out.append(Prediction(
                 doc=u.doc, idx=u.idx, text=u.text, start=u.start, end=u.end, section=u.section,
                 function=f,
                 function_scores=dict(zip(FUNCTIONS, fs)),
                 topics=tuple(name for name, yes in zip(TOPICS, t) if yes),
                 topic_scores=dict(zip(TOPICS, ts)),
+                doc_kind=dk, doc_kind_score=ds,
             ))
         return out
 
@@ -127,9 +154,15 @@ class Labeller:
         return out
 
 
-def _proba(head: Any, units: list[Unit], memo: dict[Any, Any]) -> Any:
+def _reads_kinds(head: Any) -> bool:
+    return bool(getattr(head, "n_kinds", 0) or getattr(head, "n_kinds_", 0))
+
+
+def _proba(head: Any, units: list[Unit], memo: dict[Any, Any], K: Any) -> Any:
     # A compiled head shares feature inputs through ``memo``; a scikit-learn
-    # estimator (a labeller fresh from training) takes the units alone.
+    # estimator (a labeller fresh from training) takes the units alone. Only
+    # heads trained with document kinds are given them.
+    K = K if _reads_kinds(head) else None
     if isinstance(head, CompiledHead):
-        return head.predict_proba(units, memo=memo)
-    return head.predict_proba(units)
+        return head.predict_proba(units, memo=memo, kind_proba=K)
+    return head.predict_proba(units, kind_proba=K)

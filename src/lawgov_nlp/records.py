@@ -57,6 +57,8 @@ class Prediction:
     function_scores: dict[str, float]
     topics: tuple[str, ...]
     topic_scores: dict[str, float] = field(default_factory=dict)
+    doc_kind: str = ""          # the document's kind (GUIDELINE-NOTES rule 42), "" if the model has none
+    doc_kind_score: float = 0.0  # its probability
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable dict (lists instead of tuples)."""

@@ -27,27 +27,63 @@ def corpus_hash(docs: Sequence[GoldDocument]) -> str:
     return h.hexdigest()
 
 
-def fit(docs: Sequence[GoldDocument], seed: int = DEFAULT_SEED, **params: Any) -> Labeller:
-    """Fit the four heads (function/topics x with/without context) on ``docs``."""
+def fit(docs: Sequence[GoldDocument], seed: int = DEFAULT_SEED, doc_kinds: bool | str = "auto", decode: bool = True,
+        heads: Sequence[str] = ("context", "isolated"), **params: Any) -> Labeller:
+    """Fit the heads (function/topics x with/without context) on ``docs``.
+
+    With ``doc_kinds`` a document-kind head is fitted too and the context heads
+    read out-of-fold kind probabilities; it needs every document's kind
+    (``doc_kinds.tsv``). ``"auto"`` (the default) does so when every document
+    has a kind and warns and leaves the kind head out otherwise. With
+    ``decode`` the function head decodes whole documents as a chain
+    (:mod:`lawgov_nlp.decode`). ``heads`` picks which pairs to fit (an
+    evaluation of the context mode needs only ``("context",)``).
+    """
     from .model import FunctionClassifier, TopicClassifier, topics_to_matrix
 
-    X = [u for d in docs for u in d.units()]
+    units = [d.units() for d in docs]
+    X = [u for us in units for u in us]
     y = [f for d in docs for f in d.functions]
     Y = topics_to_matrix([t for d in docs for t in d.topics])
-    heads = {}
-    for name, context in (("context", True), ("isolated", False)):
-        heads[name] = {
-            "function": FunctionClassifier(context=context, random_state=seed, **params).fit(X, y),
-            "topics": TopicClassifier(context=context, random_state=seed, **params).fit(X, Y),
+    kind_head = K = None
+    missing = [d.doc for d in docs if not d.kind]
+    if doc_kinds == "auto":
+        doc_kinds = not missing
+        if missing:
+            import warnings
+
+            from .errors import LawgovWarning
+
+            warnings.warn(f"{len(missing)} of {len(docs)} documents have no kind (doc_kinds.tsv): "
+                          "training without the document-kind head", LawgovWarning, stacklevel=2)
+    if doc_kinds:
+        from .dockind import DocKindClassifier, oof_kind_proba
+
+        if missing:
+            raise ValueError(f"doc_kinds=True needs the kind of every document; none for {', '.join(missing[:5])}"
+                             f"{' …' if len(missing) > 5 else ''} (corpora/doc_kinds.tsv)")
+        kinds = [d.kind for d in docs]
+        kind_head = DocKindClassifier(random_state=seed).fit(units, kinds)
+        K_doc = oof_kind_proba(units, kinds, random_state=seed)
+        K = K_doc.repeat([len(us) for us in units], axis=0)
+    fitted = {}
+    for name in heads:
+        context = name == "context"
+        Kc = K if context else None
+        fitted[name] = {
+            "function": FunctionClassifier(context=context, random_state=seed, decode=decode and context,
+                                           **params).fit(X, y, kind_proba=Kc),
+            "topics": TopicClassifier(context=context, random_state=seed, **params).fit(X, Y, kind_proba=Kc),
         }
-    return Labeller(heads, {
+    return Labeller(fitted, {
         "name": "lawgov-default",
         "labels": {"function": list(FUNCTIONS), "topics": list(TOPICS)},
         "seed": seed,
         "params": params,
+        "design": {"doc_kinds": bool(doc_kinds), "decode": bool(decode)},
         "corpus": {"hash": corpus_hash(docs), "documents": len(docs), "units": len(X),
                    "training_docs": sorted(d.doc for d in docs)},
-    })
+    }, kind_head=kind_head)
 
 
 def train(corpus: str | Path, out: str | Path | None = None, seed: int = DEFAULT_SEED,

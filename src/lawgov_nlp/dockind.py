@@ -1,0 +1,203 @@
+"""Document kind: the units of whole documents in, one kind (and its probabilities) per document out.
+
+The kinds are those of GUIDELINE-NOTES rule 42 (:data:`lawgov_nlp.labels.KINDS`):
+annual report, duty report, plan or directive, notice, rectification,
+disclosure annual report, sector report, interpretation, commentary, news,
+other. A document's kind shows in its title and opening lines (the genre words
+报告, 方案, 要点, 年报, 解读 …) and in statistics of its whole text: how many of
+its units carry the cue words of each function, how many sit under a part
+heading of each function, how many headings, figures and chrome lines it has.
+The classifier is a multinomial logistic regression over both; the unit heads
+read its probabilities (the function of a tenseless measure line depends on
+whether its document is a plan or a report).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .clean import normalize
+from .labels import FUNCTIONS, KINDS
+from .records import Unit
+
+_HEAD_UNITS = 4     # opening units read as text, besides the title
+_HEAD_CHARS = 240   # and at most this many characters of them
+
+
+def doc_texts(docs: Sequence[Sequence[Unit]]) -> list[str]:
+    """The title, the opening units and the top headings of each document, as one string."""
+    out = []
+    for units in docs:
+        if not units:
+            out.append("")
+            continue
+        opening = "".join(u.text for u in units[:_HEAD_UNITS] if not u.chrome)[:_HEAD_CHARS]
+        heads = " ".join(u.text[:20] for u in units if u.is_heading and u.heading_level <= 2)[:_HEAD_CHARS]
+        out.append(f"{units[0].title} {opening} {heads}")
+    return out
+
+
+def doc_stats(docs: Sequence[Sequence[Unit]]) -> list[dict[str, float]]:
+    """Whole-document statistics: shares of units with each function's cue words, part, figures …"""
+    from .features import FUNCTION_CUES, _STAT, section_cue
+
+    rows = []
+    for units in docs:
+        n = max(len(units), 1)
+        f: dict[str, float] = {}
+        norms = [normalize(u.text) for u in units]
+        for label, pattern in FUNCTION_CUES.items():
+            f[f"cue_share={label}"] = sum(bool(pattern.search(t)) for t in norms) / n
+        parts = [section_cue(u) for u in units]
+        for label in FUNCTIONS:
+            f[f"part_share={label}"] = parts.count(label) / n
+        f["part_share=none"] = parts.count("") / n
+        f["heading_share"] = sum(u.is_heading for u in units) / n
+        f["chrome_share"] = sum(u.chrome for u in units) / n
+        f["stat_share"] = sum(bool(_STAT.search(t)) for t in norms) / n
+        f[f"units={min(len(units) // 10, 6)}"] = 1.0
+        rows.append(f)
+    return rows
+
+
+def by_document(units: Sequence[Unit]) -> tuple[list[list[Unit]], np.ndarray]:
+    """Group units by their ``doc`` (first-seen order); the group index of every unit."""
+    index: dict[str, int] = {}
+    groups: list[list[Unit]] = []
+    which = np.empty(len(units), dtype=np.int64)
+    for i, u in enumerate(units):
+        g = index.setdefault(u.doc, len(groups))
+        if g == len(groups):
+            groups.append([])
+        groups[g].append(u)
+        which[i] = g
+    return groups, which
+
+
+class DocKindClassifier:
+    """Predict the kind of each document from its units (scikit-learn, for training).
+
+    ``fit(docs, kinds)`` takes a list of documents, each the list of its units,
+    and their gold kinds; ``predict_proba`` returns one row per document in
+    :data:`KINDS` order (0 for a kind absent from training).
+    """
+
+    def __init__(self, C: float = 4.0, random_state: int = 0) -> None:
+        self.C = C
+        self.random_state = random_state
+
+    def _pipeline(self) -> Any:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+        from sklearn.preprocessing import FunctionTransformer
+
+        union = FeatureUnion([
+            ("doctext", make_pipeline(
+                FunctionTransformer(doc_texts),
+                TfidfVectorizer(analyzer="char", preprocessor=normalize, ngram_range=(1, 3),
+                                min_df=2, sublinear_tf=True, max_features=20000))),
+            ("docstats", make_pipeline(FunctionTransformer(doc_stats), DictVectorizer())),
+        ])
+        clf = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced",
+                                 random_state=self.random_state)
+        return Pipeline([("features", union), ("clf", clf)])
+
+    def fit(self, docs: Sequence[Sequence[Unit]], kinds: Sequence[str]) -> DocKindClassifier:
+        unknown = sorted(set(kinds) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown document kinds {unknown}; expected one of {list(KINDS)}")
+        if len(docs) != len(kinds):
+            raise ValueError(f"{len(docs)} documents but {len(kinds)} kinds")
+        self.pipeline_ = self._pipeline().fit(list(docs), list(kinds))
+        self.classes_ = np.array(KINDS, dtype=object)
+        return self
+
+    def predict_proba(self, docs: Sequence[Sequence[Unit]]) -> np.ndarray:
+        if not len(docs):
+            return np.zeros((0, len(KINDS)))
+        P = self.pipeline_.predict_proba(list(docs))
+        full = np.zeros((len(docs), len(KINDS)))
+        for j, c in enumerate(self.pipeline_.named_steps["clf"].classes_):
+            full[:, KINDS.index(c)] = P[:, j]
+        return full
+
+
+def oof_kind_proba(docs: Sequence[Sequence[Unit]], kinds: Sequence[str], folds: int = 5,
+                   C: float = 4.0, random_state: int = 0) -> np.ndarray:
+    """Out-of-fold kind probabilities of training documents (what the unit heads learn from).
+
+    The unit heads must learn how far to trust a *predicted* kind, so they are
+    trained on kinds predicted by a classifier that did not see the document.
+    """
+    from sklearn.model_selection import StratifiedKFold, KFold
+
+    out = np.zeros((len(docs), len(KINDS)))
+    kinds = list(kinds)
+    counts = {k: kinds.count(k) for k in set(kinds)}
+    n = min(folds, len(docs))
+    if min(counts.values()) >= n:
+        splits = StratifiedKFold(n, shuffle=True, random_state=random_state).split(docs, kinds)
+    else:
+        splits = KFold(n, shuffle=True, random_state=random_state).split(docs)
+    for tr, te in splits:
+        clf = DocKindClassifier(C=C, random_state=random_state).fit([docs[i] for i in tr], [kinds[i] for i in tr])
+        out[te] = clf.predict_proba([docs[i] for i in te])
+    return out
+
+
+# ------------------------------------------------------------ compiled form
+
+
+def compile_kind_head(est: DocKindClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``(spec, arrays)`` of a fitted :class:`DocKindClassifier`, plain data only."""
+    from .compiled import compile_blocks
+
+    spec: dict[str, Any] = {"kind": "doc_kind", "classes": list(KINDS)}
+    spec["blocks"], arrays = compile_blocks(est.pipeline_.named_steps["features"])
+    clf = est.pipeline_.named_steps["clf"]
+    coef = np.zeros((len(KINDS), clf.coef_.shape[1]))
+    intercept = np.full(len(KINDS), -30.0)  # a kind never seen in training is never predicted
+    seen = [KINDS.index(c) for c in clf.classes_]
+    if len(clf.classes_) == 2:  # binary LogisticRegression keeps one row
+        coef[seen[1]], intercept[seen[1]], intercept[seen[0]] = clf.coef_[0], clf.intercept_[0], 0.0
+    else:
+        coef[seen], intercept[seen] = clf.coef_, clf.intercept_
+    arrays["coef"], arrays["intercept"] = coef, intercept
+    return spec, arrays
+
+
+class CompiledKindHead:
+    """The document-kind head restored from a saved model (numpy only)."""
+
+    def __init__(self, spec: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        from .compiled import _Block
+        from .errors import ModelError
+
+        try:
+            self.kind = "doc_kind"
+            self.classes_ = np.array(spec["classes"], dtype=object)
+            self._blocks = [_Block(b, arrays.get(f"{b['name']}.idf")) for b in spec["blocks"]]
+            self._coef = np.asarray(arrays["coef"], dtype=np.float64)
+            self._intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"incomplete or invalid document-kind head ({exc})") from None
+        if list(self.classes_) != list(KINDS):
+            raise ModelError(f"document-kind head has kinds {list(self.classes_)}, expected {list(KINDS)}")
+        width = sum(b.size for b in self._blocks)
+        if self._coef.shape != (len(KINDS), width):
+            raise ModelError(f"document-kind head: coefficients {self._coef.shape} do not match "
+                             f"{len(KINDS)} kinds x {width} features")
+
+    def predict_proba(self, docs: Sequence[Sequence[Unit]]) -> np.ndarray:
+        if not len(docs):
+            return np.zeros((0, len(KINDS)))
+        from .compiled import _dot_blocks
+
+        s = _dot_blocks(self._blocks, list(docs), self._coef, self._intercept, {})
+        s -= s.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        return e / e.sum(axis=1, keepdims=True)
