@@ -17,11 +17,23 @@ from lawgov_nlp.labels import FUNCTIONS, TOPICS
 def test_shipped_corpus_is_complete_and_valid(gold_docs, corpus_dir):
     # load_documents validated every record; check coverage of every document and unit
     raw = sorted(p.stem for p in (corpus_dir / "raw").glob("*.txt"))
-    assert [d.doc for d in gold_docs] == raw and len(raw) == 113
-    assert sum(len(d.records) for d in gold_docs) >= 2300
+    assert [d.doc for d in gold_docs] == raw and len(raw) >= 440
+    assert sum(len(d.records) for d in gold_docs) >= 7000
     for d in gold_docs:
         assert len(d.units()) == len(d.records)
         assert all(r["gold"] is True for r in d.records)
+
+
+def test_every_document_has_a_kind_and_the_fresh_split_is_fixed(gold_docs, corpus_dir):
+    from lawgov_nlp.corpus import fresh_split, split_ids
+    from lawgov_nlp.labels import KINDS
+
+    assert all(d.kind in KINDS for d in gold_docs)
+    held = split_ids(corpus_dir, "fresh")
+    rest, fresh = fresh_split(gold_docs, corpus_dir)
+    assert len(held) == len(fresh) == 80 and not {d.doc for d in rest} & held
+    # drawn from the pages added in the second round only (ids n000-n341)
+    assert all(d.startswith("n") for d in held)
 
 
 def test_every_label_occurs(gold_docs):
