@@ -63,6 +63,8 @@ def compile_head(est: Any, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
         arrays["stage2.coef"] = est.stage2_.coef_.ravel().astype(np.float64)
         arrays["stage2.intercept"] = est.stage2_.intercept_.astype(np.float64)
     spec["kinds"] = int(getattr(est, "n_kinds_", 0))
+    if spec["kinds"] and est.context:
+        arrays["kind_ratio"] = np.asarray(est.kind_ratio_, dtype=np.float64)
     if kind == "function":
         arrays["prior"] = np.asarray(est.prior_, dtype=np.float64)
         spec["decode"] = bool(getattr(est, "decode", False) and est.context)
@@ -137,7 +139,8 @@ class CompiledHead:
             self._s2_intercept = arrays.get("stage2.intercept")
             self._prior = arrays.get("prior")
             # written by models of format 3 and later: document kinds, sequence decoding
-            self.n_kinds = int(spec.get("kinds", 0))
+            self.n_kinds = int(spec.get("kinds", 0)) if self.context else 0
+            self._kind_ratio = np.asarray(arrays["kind_ratio"], dtype=np.float64) if self.n_kinds else None
             self.decode = bool(spec.get("decode", False))
             self._decode_scale = float(arrays["decode.scale"][0]) if self.decode else 1.0
             self._decode_T = np.asarray(arrays["decode.T"], dtype=np.float64) if self.decode else None
@@ -183,7 +186,7 @@ class CompiledHead:
             if kind_proba is None or np.shape(kind_proba) != (len(X), self.n_kinds):
                 raise ModelError(f"model head {self.kind} reads document kinds: "
                                  f"kind_proba of shape ({len(X)}, {self.n_kinds}) is needed")
-            K = np.asarray(kind_proba, dtype=np.float64)
+            K = np.asarray(kind_proba, dtype=np.float64) @ self._kind_ratio
         if self.kind == "function":
             Z = features.function_pairs(X, P, self.classes_, self._prior, self.window, K)
             s = (_rowdot(Z, self._s2_coef) + self._s2_intercept[0]).reshape(len(X), -1)

@@ -281,23 +281,32 @@ def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
     return near, whole
 
 
-def kind_columns(K: Any, k: int) -> list[Any]:
-    """Columns ``K[:, j]`` on the rows of class ``c`` only, one per (kind, class) pair.
+def kind_log_ratio(K: Any, y: Any, prior: Any, alpha: float = 20.0, multilabel: bool = False) -> Any:
+    """``log p(class | kind) - log p(class)`` for each kind (rows) and class (columns).
 
-    The one place where stage 2 has class-specific weights: how likely each
-    class is in a document of each kind (a tenseless measure line in a plan is
-    a plan, in an annual report an achievement). ``K`` is the per-unit
-    probability of each document kind (:mod:`lawgov_nlp.dockind`).
+    For multi-label targets (topics) the log-odds ratio of each label's rate.
+
+    ``K`` is the units' kind probabilities, ``y`` their class indicator matrix
+    (units x classes), ``prior`` the classes' overall shares. Soft counts of
+    each class in each kind are smoothed towards the prior with ``alpha``
+    pseudo-units, so a kind seen in a few documents says little. Stage 2 reads
+    ``K @ ratio``: how much more (or less) common each class is in this
+    document's kind than overall — with one weight shared by all classes, so a
+    class that is rare everywhere (``cause``) is not pushed down by it, and a
+    kind where it is common (commentary) lifts it.
     """
     import numpy as np
 
-    if K is None:
-        return []
-    eye = np.eye(k)
-    return [K[:, j][:, None] * eye[c][None, :] for j in range(K.shape[1]) for c in range(k)]
+    K = np.asarray(K, dtype=float)
+    counts = K.T @ np.asarray(y, dtype=float)
+    total = K.sum(axis=0)[:, None] if multilabel else counts.sum(axis=1, keepdims=True)
+    share = (counts + alpha * prior[None, :]) / (total + alpha)
+    if multilabel:
+        return (np.log(share) - np.log1p(-share)) - (np.log(prior) - np.log1p(-prior))[None, :]
+    return np.log(share) - np.log(prior)[None, :]
 
 
-def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int, K: Any = None) -> Any:
+def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int, KL: Any = None) -> Any:
     """Stage-2 rows for the function head: one per (unit, class), class-symmetric.
 
     Each signal has one weight shared by all classes, so "the section names
@@ -331,14 +340,16 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     # the unit: the genre of a document whose headings name no part (a plan or
     # directive is full of 将/要/计划, an annual report of figures).
     cols += [whole_cue, whole_cue * no_cue, near_cue * no_cue]
-    # No per-class terms but the document kind's: a class absent from the
-    # training data (a fold with no ``cause`` unit) can still be predicted from
-    # structure and cue words.
-    cols += kind_columns(K, k)
+    # No per-class terms: a class absent from the training data (a fold with
+    # no ``cause`` unit) can still be predicted from structure and cue words.
+    if KL is not None:
+        # the class's share in this document's kind relative to overall
+        # (``kind_log_ratio``), and the same where no heading names a part
+        cols += [KL, KL * no_cue]
     return np.stack(cols, axis=-1).reshape(n * k, -1)
 
 
-def topic_pairs(X: Sequence[Unit], P: Any, window: int, K: Any = None) -> Any:
+def topic_pairs(X: Sequence[Unit], P: Any, window: int, KL: Any = None) -> Any:
     """Stage-2 rows for the topic head: one per (unit, topic), topic-symmetric."""
     import numpy as np
 
@@ -351,7 +362,9 @@ def topic_pairs(X: Sequence[Unit], P: Any, window: int, K: Any = None) -> Any:
     own = np.array([topic_cues(u.text) for u in X], dtype=float).reshape(n, k)
     sec = np.array([topic_cues(" ".join(u.section[-2:])) for u in X], dtype=float).reshape(n, k)
     title = np.array([topic_cues(u.title) for u in X], dtype=float).reshape(n, k)
-    cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0] + kind_columns(K, k)
+    cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0]
+    if KL is not None:  # how much more common each topic is in this document's kind
+        cols.append(KL)
     eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
     feats = np.concatenate([np.stack(cols, axis=-1).astype(float), eye], axis=-1)
     return feats.reshape(n * k, -1)

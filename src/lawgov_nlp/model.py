@@ -33,7 +33,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .features import build_features, function_pairs, topic_pairs
+from .features import build_features, function_pairs, kind_log_ratio, topic_pairs
 from .labels import FUNCTIONS, TOPICS
 from .records import Unit
 
@@ -127,7 +127,8 @@ class FunctionClassifier(_TwoStage):
     """
 
     def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
-                 window: int = 2, inner_folds: int = 4, random_state: int = 0, decode: bool = False) -> None:
+                 window: int = 2, inner_folds: int = 4, random_state: int = 0, decode: bool = False,
+                 balance: float = 0.0) -> None:
         self.context = context
         self.C = C
         self.class_weight = class_weight
@@ -135,6 +136,7 @@ class FunctionClassifier(_TwoStage):
         self.inner_folds = inner_folds
         self.random_state = random_state
         self.decode = decode
+        self.balance = balance
 
     def fit(self, X: Sequence[Unit], y: Sequence[str], kind_proba: np.ndarray | None = None) -> FunctionClassifier:
         """Fit both stages (and the sequence decoder with ``decode=True``).
@@ -157,18 +159,36 @@ class FunctionClassifier(_TwoStage):
         self.prior_ = np.array([((y == c).sum() + 1) / (len(y) + len(FUNCTIONS)) for c in FUNCTIONS])
         self.n_kinds_ = 0 if kind_proba is None else int(np.asarray(kind_proba).shape[1])
         if oof is not None:
-            K = None if kind_proba is None else np.asarray(kind_proba, dtype=float)
+            target = (np.asarray(y)[:, None] == self.classes_[None, :]).astype(int)
+            KL = None
+            if kind_proba is not None:
+                K = np.asarray(kind_proba, dtype=float)
+                self.kind_ratio_ = kind_log_ratio(K, target, self.prior_)
+                KL = K @ self.kind_ratio_
+            target = target.ravel()
             oof = self._full(oof, self.stage1_.classes_)
-            Z = function_pairs(X, oof, self.classes_, self.prior_, self.window, K)
-            target = (np.asarray(y)[:, None] == self.classes_[None, :]).ravel().astype(int)
-            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target)
+            Z = function_pairs(X, oof, self.classes_, self.prior_, self.window, KL)
+            weight = self._unit_weights(y)
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target, sample_weight=weight)
             if self.decode:
-                self._fit_decoder(X, Z, target, y)
+                self._fit_decoder(X, Z, target, y, weight)
         elif self.decode:
             raise ValueError("decode=True needs context=True")
         return self
 
-    def _fit_decoder(self, X: Sequence[Unit], Z: np.ndarray, target: np.ndarray, y: np.ndarray) -> None:
+    def _unit_weights(self, y: np.ndarray) -> np.ndarray:
+        """Stage-2 row weights: each unit weighted by (its class's share)^-balance, on all its rows.
+
+        ``balance=0`` weighs every unit alike; 1 is scikit-learn's "balanced";
+        in between tempers it, so a rare class (``cause``) is not drowned by
+        its prior without trusting its few examples too much.
+        """
+        counts = {c: max(int((y == c).sum()), 1) for c in self.classes_}
+        w = np.array([(len(y) / (len(self.classes_) * counts[c])) ** self.balance for c in y])
+        return np.repeat(w / w.mean(), len(self.classes_))
+
+    def _fit_decoder(self, X: Sequence[Unit], Z: np.ndarray, target: np.ndarray, y: np.ndarray,
+                     weight: np.ndarray) -> None:
         """Fit the chain on out-of-fold stage-2 scores (stage 2 refitted per inner fold)."""
         from . import decode
 
@@ -179,7 +199,7 @@ class FunctionClassifier(_TwoStage):
         for tr, te in cv.split(np.zeros(len(X)), groups=groups):
             rows_tr = (tr[:, None] * k + np.arange(k)).ravel()
             rows_te = (te[:, None] * k + np.arange(k)).ravel()
-            lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z[rows_tr], target[rows_tr])
+            lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z[rows_tr], target[rows_tr], sample_weight=weight[rows_tr])
             oof2[te] = _softmax(lr.decision_function(Z[rows_te]).reshape(len(te), k))
         yi = np.array([list(self.classes_).index(c) for c in y])
         heading = np.array([u.is_heading for u in X], dtype=np.int64)
@@ -195,7 +215,7 @@ class FunctionClassifier(_TwoStage):
         if not self.context:
             return P / P.sum(axis=1, keepdims=True)
         K = _kinds(self, kind_proba, len(X))
-        Z = function_pairs(X, P, self.classes_, self.prior_, self.window, K)
+        Z = function_pairs(X, P, self.classes_, self.prior_, self.window, None if K is None else K @ self.kind_ratio_)
         P2 = _softmax(self.stage2_.decision_function(Z).reshape(len(X), -1))
         if not self.decode:
             return P2
@@ -249,8 +269,13 @@ class TopicClassifier(_TwoStage):
         self.classes_ = np.array(TOPICS, dtype=object)
         self.n_kinds_ = 0 if kind_proba is None else int(np.asarray(kind_proba).shape[1])
         if oof is not None:
-            K = None if kind_proba is None else np.asarray(kind_proba, dtype=float)
-            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(topic_pairs(X, oof, self.window, K), Y.ravel())
+            KL = None
+            if kind_proba is not None:
+                K = np.asarray(kind_proba, dtype=float)
+                rate = (Y.sum(axis=0) + 1.0) / (len(Y) + 2.0)
+                self.kind_ratio_ = kind_log_ratio(K, Y, rate, multilabel=True)
+                KL = K @ self.kind_ratio_
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(topic_pairs(X, oof, self.window, KL), Y.ravel())
         return self
 
     def predict_proba(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
@@ -262,7 +287,8 @@ class TopicClassifier(_TwoStage):
         if not self.context:
             return P
         K = _kinds(self, kind_proba, len(X))
-        return self.stage2_.predict_proba(topic_pairs(X, P, self.window, K))[:, 1].reshape(len(X), -1)
+        KL = None if K is None else K @ self.kind_ratio_
+        return self.stage2_.predict_proba(topic_pairs(X, P, self.window, KL))[:, 1].reshape(len(X), -1)
 
     def predict(self, X: Sequence[Unit], kind_proba: np.ndarray | None = None) -> np.ndarray:
         return (self.predict_proba(X, kind_proba) >= self.threshold).astype(int)
