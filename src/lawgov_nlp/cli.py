@@ -231,10 +231,10 @@ def _write(out: TextIO, text: str, name: str) -> None:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        if out is sys.stdout:  # the buffered rest would fail again at exit
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+        # the buffered rest would fail again (with a traceback) when the file is closed at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
         raise OutputError(f"{name}: cannot write ({exc.strerror or exc})") from None
 
 
