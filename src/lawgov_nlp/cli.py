@@ -113,8 +113,6 @@ def _show_warning(message: Any, category: Any, filename: str, lineno: int, file:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from .api import load_model
-    from .journal import Journal, check_target, is_special, remove_stale
     from .segment import DEFAULT_MAX_UNIT_CHARS
 
     max_bytes = int(args.max_size * 1024 * 1024)
@@ -127,32 +125,42 @@ def cmd_label(args: argparse.Namespace) -> int:
     max_unit = DEFAULT_MAX_UNIT_CHARS if args.max_unit_chars is None else args.max_unit_chars
     if max_unit < 0:
         raise InputError(f"--max-unit-chars must be 0 (never cut) or more, got {max_unit}")
+    # From here on SIGINT/SIGTERM stop the run cleanly, with a message.
+    with _Stopper() as stopper:
+        return _label(args, stopper, max_bytes, max_unit)
+
+
+def _label(args: argparse.Namespace, stopper: _Stopper, max_bytes: int, max_unit: int) -> int:
+    from .api import load_model
+    from .journal import Journal, check_target, is_special, remove_stale
+
     failures: list[str] = []
-    sources = list(_sources(args.paths or ["-"], failures))
-    n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
     target = Path(args.output) if args.output else None
-    # Every output problem is found here, before the model loads or anything is labelled.
     journal, out = None, sys.stdout
-    if target is not None:
-        check_target(target, list(args.paths or ["-"]) + sources)
-        if is_special(target):  # /dev/stdout, a pipe: written as it comes, nothing to resume
-            if args.resume:
-                raise InputError(f"{target}: --resume needs a regular file as output")
-            try:
-                out = open(target, "w", encoding="utf-8", newline="")
-            except OSError as exc:
-                raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
-        else:
-            journal = Journal(target, resume=args.resume, header="" if args.summary else _header(args.format)).open()
-            if args.resume:
-                remove_stale(target)
-            if not args.quiet and journal.discarded:
-                print(f"lawgov: warning: {journal.path}: discarded {journal.discarded} document(s) of an "
-                      "interrupted run (--resume keeps them)", file=sys.stderr)
-    if journal is None and not args.summary:
-        _write(out, _header(args.format), str(target or "<stdout>"))
-    stopper = _Stopper()
     try:
+        sources = list(_sources(args.paths or ["-"], failures))
+        n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
+        # Every output problem is found here, before the model loads or anything is labelled.
+        if target is not None:
+            check_target(target, list(args.paths or ["-"]) + sources)
+            if is_special(target):  # /dev/stdout, a pipe: written as it comes, nothing to resume
+                if args.resume:
+                    raise InputError(f"{target}: --resume needs a regular file as output")
+                try:
+                    out = open(target, "w", encoding="utf-8", newline="")
+                except OSError as exc:
+                    raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+            else:
+                with stopper.deferred():
+                    journal = Journal(target, resume=args.resume,
+                                      header="" if args.summary else _header(args.format)).open()
+                if args.resume:
+                    remove_stale(target)
+                if not args.quiet and journal.discarded:
+                    print(f"lawgov: warning: {journal.path}: discarded {journal.discarded} document(s) of an "
+                          "interrupted run (--resume keeps them)", file=sys.stderr)
+        if journal is None and not args.summary:
+            _write(out, _header(args.format), str(target or "<stdout>"))
         model = load_model(args.model)
         progress = _progress(len(sources), quiet=args.quiet)
         opts = {"context": not args.no_context, "encoding": args.encoding, "max_bytes": max_bytes,
@@ -163,7 +171,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             todo = [s for s in sources if s == "-" or (_key(s) not in done_sources and Path(s).stem not in done_docs)]
         else:
             todo = sources
-        with stopper, closing(_label_all(todo, model, args.model, opts, args.jobs, stopper)) as batches:
+        with closing(_label_all(todo, model, args.model, opts, args.jobs, stopper)) as batches:
             for batch in batches:
                 parts, written = [], []
                 for name, result in batch:
@@ -186,15 +194,19 @@ def cmd_label(args: argparse.Namespace) -> int:
                         _write(out, "".join(parts), str(target or "<stdout>"))
         progress.close()
         if journal is not None:
-            journal.finish()
+            with stopper.deferred():
+                journal.finish()
         elif out is not sys.stdout:
             out.close()
     except _Interrupted as stop:
+        stopper.depth += 1  # a second signal must not interrupt the clean-up
         if journal is not None:
             journal.close()
-        name = signal.Signals(stop.signum).name
-        safe = journal.safe_message() if journal is not None else "the output is incomplete"
-        print(f"lawgov: interrupted ({name}): {safe}", file=sys.stderr)
+            safe = journal.safe_message()
+        else:
+            safe = "nothing was written yet" if target is not None and not is_special(target) \
+                else "the output is incomplete"
+        print(f"lawgov: interrupted ({signal.Signals(stop.signum).name}): {safe}", file=sys.stderr)
         return 128 + stop.signum
     except BaseException:
         if journal is not None:
