@@ -181,3 +181,48 @@ def test_stdin_over_the_size_limit_is_refused(lawgov_cmd):
     data = ('{"doc": "a", "idx": 0, "text": "' + "政" * 400_000 + '"}\n').encode()
     r = run(lawgov_cmd, "label", "--max-size", "1", input=data)
     assert r.returncode == 2 and "<stdin>: input is over the 1 MB limit" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("case", ["directory", "under a file", "input is output", "inside an input directory"])
+def test_output_path_errors_come_before_any_work(lawgov_cmd, tmp_path, case):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.txt").write_text("一、工作成效\n全年公开信息12条。", encoding="utf-8")
+    (src / "u.jsonl").write_text('{"doc": "u", "idx": 0, "text": "人员不足。"}\n', encoding="utf-8")
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    inputs, out, message = {
+        "directory": ([src / "r.txt"], tmp_path, "is a directory; -o needs a file name"),
+        "under a file": ([src / "r.txt"], tmp_path / "afile" / "out.jsonl", "cannot create its directory"),
+        "input is output": ([src / "r.txt", src / "u.jsonl"], src / "u.jsonl", "is also an input"),
+        "inside an input directory": ([src], src / "out.jsonl", "is inside the input directory"),
+    }[case]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    # --model names no model: the output error must come first, before the model is even loaded
+    r = run(lawgov_cmd, "label", *inputs, "-o", out, "--model", tmp_path / "no-model")
+    err = r.stderr.decode()
+    assert r.returncode == 2 and message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written, nothing left
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_unwritable_output_directory_is_refused(lawgov_cmd, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    r = run(lawgov_cmd, "label", SEED_REPORT, "-o", locked / "out.jsonl")
+    assert r.returncode == 2 and "cannot write in" in r.stderr.decode()
+
+
+def test_max_unit_chars_option(lawgov_cmd, tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text("，".join(["政务公开工作"] * 500), encoding="utf-8")  # 3,499 characters, no 。
+    # default 2,000: cut after the last ， in the window (285 clauses of 7 characters)
+    counts = {}
+    for args in ([], ["--max-unit-chars", "1000"], ["--max-unit-chars", "0"]):
+        r = run(lawgov_cmd, "label", path, *args)
+        assert r.returncode == 0, r.stderr.decode()
+        counts[tuple(args)] = [len(json.loads(x)["text"]) for x in r.stdout.decode().splitlines()]
+    assert counts[()] == [1995, 1504] and sum(counts[("--max-unit-chars", "1000")]) == 3499
+    assert max(counts[("--max-unit-chars", "1000")]) <= 1000 and counts[("--max-unit-chars", "0")] == [3499]
+    r = run(lawgov_cmd, "label", path, "--max-unit-chars", "-1")
+    assert r.returncode == 2 and "--max-unit-chars must be 0" in r.stderr.decode()

@@ -9,9 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lawgov_nlp.records import Document
-from lawgov_nlp.segment import heading_level, iter_spans, segment, units_from_texts
+from lawgov_nlp.segment import DEFAULT_MAX_UNIT_CHARS, heading_level, iter_spans, segment, units_from_texts
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "tools" / "split_units.py"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REFERENCE = SHARED / "tools" / "split_units.py"
+needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="shared/tools/split_units.py not beside the repo")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    spec = importlib.util.spec_from_file_location("split_units", REFERENCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_gold_offsets_are_the_reference_segmentation(gold_docs):
@@ -20,13 +30,66 @@ def test_gold_offsets_are_the_reference_segmentation(gold_docs):
         assert [(r["start"], r["end"]) for r in d.records] == list(iter_spans(d.text)), d.doc
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared/tools/split_units.py not beside the repo")
-def test_same_units_as_reference_splitter(gold_docs):
-    spec = importlib.util.spec_from_file_location("split_units", REFERENCE)
-    ref = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ref)
+@needs_reference
+def test_same_units_as_reference_splitter(gold_docs, ref):
     for d in gold_docs:
         assert [d.text[s:e] for s, e in iter_spans(d.text)] == list(ref.units(d.text)), d.doc
+
+
+@needs_reference
+def test_same_units_as_reference_splitter_on_every_page_document(ref):
+    pages = sorted((SHARED / "pages").glob("*.txt")) + sorted((SHARED / "pages2").glob("*.txt"))
+    if not pages:
+        pytest.skip("shared/pages not beside the repo")
+    for f in pages:
+        text = f.read_text(encoding="utf-8")
+        assert [text[s:e] for s, e in iter_spans(text)] == list(ref.units(text)), f.name
+
+
+_awkward = st.text(st.sampled_from(list("政务公开。！？!?”’」』）)（ \u3000\t\n\r\x0b\x0c\x1c\u2028\x85a,，")), max_size=200)
+
+
+@needs_reference
+@settings(max_examples=300, deadline=None)
+@given(_awkward)
+def test_same_units_as_reference_splitter_on_awkward_text(ref, text):
+    # runs of ends, closers before and after them, every line terminator
+    # str.splitlines knows: the linear scan cuts where the reference cuts
+    assert [text[s:e] for s, e in iter_spans(text)] == list(ref.units(text))
+
+
+@needs_reference
+def test_a_line_without_sentence_end_is_one_unit_up_to_the_limit(ref):
+    line = "政务公开执法复议" * 200  # 1,600 characters, under the default limit
+    assert [line[s:e] for s, e in iter_spans(line)] == list(ref.units(line)) == [line]
+
+
+def test_units_over_the_limit_are_cut_into_pieces_within_it():
+    body = "，".join("第%d项工作正在推进" % i for i in range(3000))  # ~36,000 characters, no 。
+    text = "一、工作情况\n" + body + "\n全年公开信息12条。"
+    spans = list(iter_spans(text))
+    pieces = [text[s:e] for s, e in spans]
+    assert pieces[0] == "一、工作情况" and pieces[-1] == "全年公开信息12条。"
+    assert all(len(p) <= DEFAULT_MAX_UNIT_CHARS for p in pieces)
+    assert "".join(pieces[1:-1]) == body  # nothing lost, nothing repeated, in order
+    assert all(p.endswith("，") for p in pieces[1:-2])  # cut after a clause mark, not mid-word
+    assert len(list(iter_spans(text, max_unit_chars=None))) == 3
+
+
+def test_a_unit_with_no_break_is_cut_at_the_limit():
+    text = "甲" * 25
+    assert [e - s for s, e in iter_spans(text, max_unit_chars=10)] == [10, 10, 5]
+    assert [e - s for s, e in iter_spans(text, max_unit_chars=25)] == [25]
+    with pytest.raises(ValueError, match="at least 1"):
+        list(iter_spans(text, max_unit_chars=0))
+
+
+def test_pieces_of_a_cut_unit_are_not_headings_and_keep_offsets():
+    text = "（一）" + "政务 公开" * 30
+    units = segment(Document("d", text), max_unit_chars=40)
+    assert len(units) > 1 and all(len(u.text) <= 40 for u in units)
+    assert all(text[u.start:u.end] == u.text == u.text.strip() for u in units)
+    assert not any(u.is_heading for u in units)  # a 150-character line is no heading
 
 
 def test_closing_quote_stays_with_sentence():
@@ -68,17 +131,18 @@ _chars = st.sampled_from(list("政务公开执法复议。！？!?”）)\n \u30
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_chars, max_size=80).map("".join))
-def test_offsets_point_at_units_and_no_content_is_lost(text):
-    spans = list(iter_spans(text))
+@given(st.lists(_chars, max_size=80).map("".join), st.sampled_from([None, 3, 7, DEFAULT_MAX_UNIT_CHARS]))
+def test_offsets_point_at_units_and_no_content_is_lost(text, limit):
+    spans = list(iter_spans(text, max_unit_chars=limit))
     # offsets point at non-empty stripped text, in order, without overlap
     last = 0
     for s, e in spans:
         assert s >= last and e > s
         assert text[s:e] == text[s:e].strip() and text[s:e]
         last = e
+        assert limit is None or e - s <= limit
     # every non-space character belongs to exactly one unit
     covered = "".join(text[s:e] for s, e in spans)
     assert [c for c in covered if not c.isspace()] == [c for c in text if not c.isspace()]
-    units = segment(Document("d", text))
+    units = segment(Document("d", text), max_unit_chars=limit)
     assert [(u.start, u.end) for u in units] == spans

@@ -92,4 +92,7 @@ def is_chrome(text: str) -> bool:
     False
     """
     norm = normalize(text)
+    # The length test must come first: the ``.*`` alternatives after the
+    # repeated prefix class could backtrack quadratically on a long unit;
+    # on at most 60 characters the match is bounded, so is_chrome is linear.
     return len(norm) <= _CHROME_MAX_LEN and bool(_CHROME.match(norm))

@@ -10,14 +10,16 @@ import argparse
 import itertools
 import json
 import os
+import signal
 import sys
-import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import InputError, LawgovError, LawgovWarning
+from .errors import InputError, LawgovError, LawgovWarning, OutputError
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -35,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("label", help="label reports (files, directories or stdin)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="report files or directories; '-' or none for stdin")
-    p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write here instead of stdout: documents reach OUT.part as they are labelled, "
+                        "OUT appears (atomically) when the run completes")
     p.add_argument("--format", choices=("jsonl", "csv", "tsv", "table"), default="jsonl")
     p.add_argument("--input-format", choices=("auto", "text", "html", "jsonl"), default="auto",
                    help="auto: by file suffix (.txt .html .docx .pdf .jsonl); stdin starting with '{' is "
@@ -46,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="force the input encoding (default: detect)")
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="refuse larger files (default 50)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="label files in N processes")
-    p.add_argument("--resume", action="store_true", help="skip documents already in the -o JSONL output")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted or finished -o JSONL run: keep the documents already in "
+                        "OUT.part (or OUT) and label only the rest")
+    p.add_argument("--max-unit-chars", type=int, default=None, metavar="N",
+                   help="cut units longer than N characters into pieces (default 2000; 0: never); "
+                        "JSONL units are kept as given")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
 
     p = sub.add_parser("train", help="train a model on a gold corpus")
@@ -104,7 +113,7 @@ def _show_warning(message: Any, category: Any, filename: str, lineno: int, file:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from .api import load_model
+    from .segment import DEFAULT_MAX_UNIT_CHARS
 
     max_bytes = int(args.max_size * 1024 * 1024)
     if args.resume and not args.output:
@@ -113,37 +122,194 @@ def cmd_label(args: argparse.Namespace) -> int:
         raise InputError("--resume works with JSONL unit output only")
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
-    model = load_model(args.model)
-    failures: list[str] = []
-    sources = list(_sources(args.paths or ["-"], failures))
-    n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
-    done = _docs_in(Path(args.output)) if args.resume else set()
-    with _atomic_output(args.output, keep_existing=args.resume) as out:
-        from .export import Writer
+    max_unit = DEFAULT_MAX_UNIT_CHARS if args.max_unit_chars is None else args.max_unit_chars
+    if max_unit < 0:
+        raise InputError(f"--max-unit-chars must be 0 (never cut) or more, got {max_unit}")
+    # From here on SIGINT/SIGTERM stop the run cleanly, with a message.
+    with _Stopper() as stopper:
+        return _label(args, stopper, max_bytes, max_unit)
 
-        if not args.summary:
-            Writer(out, args.format)  # the header, if the format has one
+
+def _label(args: argparse.Namespace, stopper: _Stopper, max_bytes: int, max_unit: int) -> int:
+    from .api import load_model
+    from .journal import Journal, check_target, is_special, remove_stale
+
+    failures: list[str] = []
+    target = Path(args.output) if args.output else None
+    journal, out = None, sys.stdout
+    try:
+        sources = list(_sources(args.paths or ["-"], failures))
+        n_inputs = len(sources) + len(failures)  # failures so far: paths that gave no file
+        # Every output problem is found here, before the model loads or anything is labelled.
+        if target is not None:
+            check_target(target, list(args.paths or ["-"]) + sources)
+            if is_special(target):  # /dev/stdout, a pipe: written as it comes, nothing to resume
+                if args.resume:
+                    raise InputError(f"{target}: --resume needs a regular file as output")
+                try:
+                    out = open(target, "w", encoding="utf-8", newline="")
+                except OSError as exc:
+                    raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+            else:
+                with stopper.deferred():
+                    journal = Journal(target, resume=args.resume,
+                                      header="" if args.summary else _header(args.format)).open()
+                if args.resume:
+                    remove_stale(target)
+                if not args.quiet and journal.discarded:
+                    print(f"lawgov: warning: {journal.path}: discarded {journal.discarded} document(s) of an "
+                          "interrupted run (--resume keeps them)", file=sys.stderr)
+        if journal is None and not args.summary:
+            _write(out, _header(args.format), str(target or "<stdout>"))
+        model = load_model(args.model)
         progress = _progress(len(sources), quiet=args.quiet)
         opts = {"context": not args.no_context, "encoding": args.encoding, "max_bytes": max_bytes,
-                "input_format": args.input_format, "format": "summary" if args.summary else args.format}
-        for name, result in _label_all(sources, model, args.model, opts, args.jobs, done):
-            progress.update(1)
-            if isinstance(result, str):
-                failures.append(result)
-                if not args.quiet:
-                    _err(result)
-                continue
-            n_units, rendered = result
-            if not n_units and not args.quiet:
-                print(f"lawgov: warning: {name}: no text, 0 units", file=sys.stderr)
-            out.write(rendered)
+                "input_format": args.input_format, "format": "summary" if args.summary else args.format,
+                "max_unit_chars": max_unit or None}
+        if journal is not None:
+            done_sources, done_docs = journal.done_sources, journal.done_docs
+            todo = [s for s in sources if s == "-" or (_key(s) not in done_sources and Path(s).stem not in done_docs)]
+        else:
+            todo = sources
+        with closing(_label_all(todo, model, args.model, opts, args.jobs, stopper)) as batches:
+            for batch in batches:
+                parts, written = [], []
+                for name, result in batch:
+                    progress.update(1)
+                    if isinstance(result, str):
+                        failures.append(result)
+                        if not args.quiet:
+                            _err(result)
+                        continue
+                    n_units, rendered = result
+                    if not n_units and not args.quiet:
+                        print(f"lawgov: warning: {name}: no text, 0 units", file=sys.stderr)
+                    parts.append(rendered)
+                    written.append(_key(name))
+                # A batch is written whole or not at all: a signal waits until it is committed.
+                with stopper.deferred():
+                    if journal is not None:
+                        journal.commit("".join(parts), written)
+                    else:
+                        _write(out, "".join(parts), str(target or "<stdout>"))
         progress.close()
+        if journal is not None:
+            with stopper.deferred():
+                journal.finish()
+        elif out is not sys.stdout:
+            out.close()
+    except _Interrupted as stop:
+        stopper.depth += 1  # a second signal must not interrupt the clean-up
+        if journal is not None:
+            journal.close()
+            safe = journal.safe_message()
+        else:
+            safe = "nothing was written yet" if target is not None and not is_special(target) \
+                else "the output is incomplete"
+        print(f"lawgov: interrupted ({signal.Signals(stop.signum).name}): {safe}", file=sys.stderr)
+        return 128 + stop.signum
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
     if failures:
         print(f"lawgov: {len(failures)} of {n_inputs} input(s) failed:", file=sys.stderr)
         for f in failures:
             print(f"  {f}", file=sys.stderr)
         return EXIT_SOME_FAILED if len(failures) < n_inputs else EXIT_ERROR
     return EXIT_OK
+
+
+def _key(source: str) -> str:
+    """How a journal names an input file: its absolute path (the cwd may change between runs)."""
+    return source if source == "-" else os.path.abspath(source)
+
+
+def _header(fmt: str) -> str:
+    import io
+
+    from .export import Writer
+
+    buf = io.StringIO()
+    Writer(buf, fmt)
+    return buf.getvalue()
+
+
+def _write(out: TextIO, text: str, name: str) -> None:
+    """Write and flush to stdout or a device; a full disk is an OutputError, not a traceback."""
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        # the buffered rest would fail again (with a traceback) when the file is closed at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+        raise OutputError(f"{name}: cannot write ({exc.strerror or exc})") from None
+
+
+class _Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop, keeping what is committed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Stopper:
+    """Turn SIGINT/SIGTERM into :class:`_Interrupted`, deferred while a batch is being committed.
+
+    Used as a context manager (installs the handlers in the main thread, puts
+    the previous ones back on exit).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self.depth = 0
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stopper:
+        if threading.current_thread() is threading.main_thread():
+            self._old = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        self._old = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.pending is not None:
+            return  # already stopping
+        self.pending = signum
+        if not self.depth:
+            raise _Interrupted(signum)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if self.pending is not None and not self.depth:
+            raise _Interrupted(self.pending)
+
+    @contextmanager
+    def blocked(self) -> Iterator[None]:
+        """Hold the signals back (processes started now inherit the mask, not our handlers)."""
+        if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+            yield
+            return
+        signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.SIGNALS)
 
 
 def _sources(paths: Sequence[str], failures: list[str]) -> Iterator[str]:
@@ -163,21 +329,22 @@ def _sources(paths: Sequence[str], failures: list[str]) -> Iterator[str]:
 
 # Sources are labelled in chunks: the model does its array work once per chunk
 # (see Labeller.label_groups), and a worker process returns a chunk's output
-# already rendered, so the parent only writes text.
+# already rendered, so the parent only writes text. A chunk is also the batch
+# that is committed to the output at once.
 _CHUNK = 8
 
 
 def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict[str, Any],
-               jobs: int, skip: set[str]) -> Iterator[tuple[str, Any]]:
-    """Yield ``(source, (n_units, rendered output) or error message)`` in input order."""
-    todo = [s for s in sources if s == "-" or Path(s).stem not in skip]
-    chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    if jobs == 1 or len(chunks) < 2 or "-" in todo:  # stdin is read by this process only
+               jobs: int, stopper: _Stopper) -> Iterator[list[tuple[str, Any]]]:
+    """Yield, chunk by chunk in input order, ``(source, (n_units, rendered output) or error message)``."""
+    chunks = [sources[i:i + _CHUNK] for i in range(0, len(sources), _CHUNK)]
+    if jobs == 1 or len(chunks) < 2 or "-" in sources:  # stdin is read by this process only
         for chunk in chunks:
-            yield from zip(chunk, _label_chunk(chunk, model, opts))
+            yield list(zip(chunk, _label_chunk(chunk, model, opts)))
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from .segment import units_from_texts
 
@@ -186,30 +353,65 @@ def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict
     global _WORKER_MODEL
     model.label_units(units_from_texts("warm-up", ["政务公开工作。"]), context=opts["context"])
     _WORKER_MODEL = model
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model_dir,)) as pool:
-        # Results are taken in input order, so the output is the same as with
-        # one process; at most 4 chunks per worker are in flight, so memory
-        # stays flat however long the archive.
-        todo_chunks = iter(chunks)
-        pending = deque((c, pool.submit(_worker_label, c, opts)) for c in itertools.islice(todo_chunks, 4 * jobs))
+    # Workers are started with SIGINT/SIGTERM blocked, so a Ctrl-C cannot reach
+    # one before it has set its own handlers; this process does the stopping.
+    pool = None
+    try:
+        with stopper.blocked():
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                       initargs=(model_dir, os.getpid()))
+            # Results are taken in input order, so the output is the same as
+            # with one process; at most 4 chunks per worker are in flight, so
+            # memory stays flat however long the archive.
+            todo_chunks = iter(chunks)
+            pending = deque((c, pool.submit(_worker_label, c, opts)) for c in itertools.islice(todo_chunks, 4 * jobs))
         while pending:
             chunk, future = pending.popleft()
-            results = future.result()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                if stopper.pending is not None:  # the workers got the signal too
+                    raise _Interrupted(stopper.pending) from None
+                raise OutputError("a worker process died (killed, or out of memory); "
+                                  "what is committed is kept, run again with --resume") from None
             for nxt in itertools.islice(todo_chunks, 1):
                 pending.append((nxt, pool.submit(_worker_label, nxt, opts)))
-            yield from zip(chunk, results)
+            yield list(zip(chunk, results))
+    except BaseException:  # interrupted, or the consumer stopped: do not wait for queued chunks
+        if pool is not None:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 _WORKER_MODEL: Any = None
 
 
-def _init_worker(model_dir: str | None) -> None:
+def _init_worker(model_dir: str | None, parent: int) -> None:
     global _WORKER_MODEL
     from .api import load_model
 
+    # Ctrl-C reaches the whole process group: the parent stops cleanly and
+    # ends the workers. SIGTERM ends a worker at once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _Stopper.SIGNALS)
+    # A parent killed with SIGKILL cannot end its workers: they notice and exit.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     warnings.simplefilter("ignore", LawgovWarning)
     if _WORKER_MODEL is None:  # a spawned (not forked) worker loads its own copy
         _WORKER_MODEL = load_model(model_dir)
+
+
+def _exit_with_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _worker_label(chunk: list[str], opts: dict[str, Any]) -> list[Any]:
@@ -257,7 +459,7 @@ def _read_one(source: str, opts: dict[str, Any]) -> Any:
     from .records import Document
     from .segment import segment
 
-    fmt, encoding = opts["input_format"], opts["encoding"]
+    fmt, encoding, max_unit = opts["input_format"], opts["encoding"], opts.get("max_unit_chars")
     try:
         if source == "-":
             name, doc = "<stdin>", "stdin"
@@ -271,13 +473,13 @@ def _read_one(source: str, opts: dict[str, Any]) -> Any:
             elif fmt in ("text", "html") and suffix not in (".docx", ".pdf"):
                 kind = fmt
             else:  # by suffix: text, HTML, .docx, .pdf, or a clear error
-                return segment(read_document(path, encoding, opts["max_bytes"])), None
+                return segment(read_document(path, encoding, opts["max_bytes"]), max_unit_chars=max_unit), None
             data = read_bytes(path, opts["max_bytes"])
         if kind == "jsonl":
             lines = decode(data, name, encoding).splitlines()
             return _jsonl_units(group_rows(iter_unit_rows(lines, name), name))
         text = bytes_to_text(data, name, ".html" if kind == "html" else ".txt", encoding)
-        return segment(Document(doc, text, name)), None
+        return segment(Document(doc, text, name), max_unit_chars=max_unit), None
     except LawgovError as exc:
         return str(exc)
 
@@ -292,60 +494,6 @@ def _jsonl_units(groups: Any) -> tuple[list[Any], list[int]]:
         units += units_from_texts(doc, [r.text for r in rows])
         idx += [r.idx for r in rows]
     return units, idx
-
-
-def _docs_in(path: Path) -> set[str]:
-    """Documents already present in a JSONL output (for --resume)."""
-    if not path.exists():
-        return set()
-    done = set()
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                done.add(json.loads(line)["doc"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise InputError(f"{path}:{lineno}: cannot resume, not a lawgov JSONL output line") from None
-    return done
-
-
-class _atomic_output:
-    """Write to a temporary file next to the target and rename it at the end.
-
-    An interrupted run leaves the previous file (or none), never half a file.
-    ``keep_existing`` starts the temporary file as a copy of the target
-    (for --resume). Without a target, writes to stdout.
-    """
-
-    def __init__(self, target: str | None, keep_existing: bool = False) -> None:
-        self.target = Path(target) if target else None
-        self.keep = keep_existing
-        self.tmp: Path | None = None
-        self.fh: TextIO | None = None
-
-    def __enter__(self) -> TextIO:
-        if self.target is None:
-            return sys.stdout
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part")
-        self.tmp = Path(tmp)
-        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        if self.keep and self.target.exists():
-            with self.target.open(encoding="utf-8") as old:
-                for line in old:
-                    self.fh.write(line if line.endswith("\n") else line + "\n")
-        return self.fh
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.fh is None or self.tmp is None or self.target is None:
-            sys.stdout.flush()
-            return
-        self.fh.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.target)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 class _progress:

@@ -14,6 +14,10 @@ class InputError(LawgovError):
     """An input file or stream cannot be read as a report or as units."""
 
 
+class OutputError(LawgovError):
+    """The output cannot be written (a full disk, a file-size limit, a vanished directory)."""
+
+
 class CorpusError(LawgovError):
     """A corpus record is invalid (the message names file and line)."""
 

@@ -4,6 +4,15 @@ A *unit* is one sentence, or one heading / list-item line (ANNOTATION.md).
 The cut points are exactly those of the reference splitter
 ``shared/tools/split_units.py``: lines first, then after each run of
 ``。！？!?`` with any closing quotes or brackets that follow.
+
+Segmentation is linear in the length of the text, whatever the text: the
+sentence ends are found by one left-to-right scan (a lazy ``.*?`` before the
+end mark would rescan the rest of a line from every position, quadratic on a
+line with no sentence end, as PDF and table extractions have). A unit longer
+than ``max_unit_chars`` (no real sentence is: the gold corpus's longest has
+361 characters) is further cut into pieces of at most that many characters,
+after the last clause mark or space in the second half of each piece when
+there is one, so the model is never fed a 200,000-character "sentence".
 """
 from __future__ import annotations
 
@@ -13,7 +22,14 @@ from collections.abc import Iterable, Iterator
 from .clean import is_chrome, normalize
 from .records import Document, Unit
 
-_END = re.compile(r"(.*?[。！？!?]+[”’」』）)]*)")
+# A run of sentence ends and the closing quotes or brackets after it; the
+# sentence is the text since the previous cut (one linear scan per line).
+_END = re.compile(r"[。！？!?]+[”’」』）)]*")
+
+DEFAULT_MAX_UNIT_CHARS = 2000
+"""Units longer than this are cut into pieces (see the module docstring)."""
+# Where a too-long unit is preferably cut: after a clause mark or a space.
+_SOFT_BREAKS = "；;，,、：: \t\u3000"
 
 _NUM = "一二三四五六七八九十"
 # Heading markers by level, matched on normalised (half-width) text.
@@ -34,23 +50,28 @@ _TITLE_WORDS = re.compile(r"报告|方案|计划|要点|通知|意见|办法|规
 _TITLE_SEARCH = 12
 
 
-def iter_spans(text: str) -> Iterator[tuple[int, int]]:
+def iter_spans(text: str, *, max_unit_chars: int | None = DEFAULT_MAX_UNIT_CHARS) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` offsets of the units of ``text``.
 
     ``text[start:end]`` is the unit text, stripped of surrounding white space
-    (``str.strip`` semantics, so U+3000 is stripped too).
+    (``str.strip`` semantics, so U+3000 is stripped too). Units longer than
+    ``max_unit_chars`` are cut into pieces no longer than that (``None``: never).
 
     Examples
     --------
     >>> t = "一、总体情况\\n今年完成了任务。明年将继续！"
     >>> [t[s:e] for s, e in iter_spans(t)]
     ['一、总体情况', '今年完成了任务。', '明年将继续！']
+    >>> t = "甲乙丙，丁戊己庚"
+    >>> [t[s:e] for s, e in iter_spans(t, max_unit_chars=4)]
+    ['甲乙丙，', '丁戊己庚']
     """
-    for start, end, _, _ in _iter_line_spans(text):
+    for start, end, _, _ in _iter_line_spans(text, max_unit_chars):
         yield start, end
 
 
-def _iter_line_spans(text: str) -> Iterator[tuple[int, int, bool, bool]]:
+def _iter_line_spans(text: str, max_chars: int | None = DEFAULT_MAX_UNIT_CHARS
+                     ) -> Iterator[tuple[int, int, bool, bool]]:
     """Yield ``(start, end, first_in_line, whole_line)`` for each unit."""
     offset = 0
     for raw_line in text.splitlines(keepends=True):
@@ -62,12 +83,24 @@ def _iter_line_spans(text: str) -> Iterator[tuple[int, int, bool, bool]]:
         if not line:
             continue
         base = line_start + (len(raw_line) - len(raw_line.lstrip()))
-        cuts = [(m.start(1), m.end(1)) for m in _END.finditer(line)]
-        tail = cuts[-1][1] if cuts else 0
-        cuts.append((tail, len(line)))
-        spans = [s for a, b in cuts if (s := _strip_span(line, a, b, base))]
-        for k, (s, e) in enumerate(spans):
-            yield s, e, k == 0, len(spans) == 1
+        cuts, pos = [], 0
+        for m in _END.finditer(line):
+            cuts.append((pos, m.end()))
+            pos = m.end()
+        cuts.append((pos, len(line)))
+        spans: list[tuple[int, int, bool]] = []  # (start, end, is a piece of a cut unit)
+        for a, b in cuts:
+            span = _strip_span(line, a, b, base)
+            if span is None:
+                continue
+            if max_chars is not None and span[1] - span[0] > max_chars:
+                spans += [(s, e, True) for s, e in _split_long(text, *span, max_chars)]
+            else:
+                spans.append((*span, False))
+        for k, (s, e, piece) in enumerate(spans):
+            # a piece never counts as starting its line: the unit it comes
+            # from was too long to be a heading, so no piece of it is one
+            yield s, e, k == 0 and not piece, len(spans) == 1
 
 
 def _strip_span(line: str, a: int, b: int, base: int) -> tuple[int, int] | None:
@@ -77,6 +110,30 @@ def _strip_span(line: str, a: int, b: int, base: int) -> tuple[int, int] | None:
         return None
     s = base + a + len(piece) - len(piece.lstrip())
     return s, s + len(inner)
+
+
+def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut the unit ``text[start:end]`` into stripped pieces of at most ``limit`` characters.
+
+    Each piece ends after the last soft break (clause mark or space) in the
+    second half of its window, or at the limit when there is none; the work
+    is proportional to the unit's length.
+    """
+    if limit < 1:
+        raise ValueError(f"max_unit_chars must be at least 1, got {limit}")
+    while end - start > limit:
+        window = text[start:start + limit]
+        cut = max(window.rfind(c) for c in _SOFT_BREAKS) + 1
+        if cut <= limit // 2:
+            cut = limit
+        piece = text[start:start + cut]
+        if piece.strip():
+            yield start, start + len(piece.rstrip())
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
 
 
 def heading_level(text: str, *, first_in_line: bool = True, whole_line: bool = True) -> int:
@@ -117,8 +174,10 @@ def heading_level(text: str, *, first_in_line: bool = True, whole_line: bool = T
     return 0
 
 
-def segment(document: Document) -> list[Unit]:
+def segment(document: Document, *, max_unit_chars: int | None = DEFAULT_MAX_UNIT_CHARS) -> list[Unit]:
     """Cut a document into units with offsets, section paths and layout flags.
+
+    Units longer than ``max_unit_chars`` are cut into pieces (``None``: never).
 
     Examples
     --------
@@ -128,7 +187,7 @@ def segment(document: Document) -> list[Unit]:
     ('全年公开信息12条。', ('一、主要成效', '（一）政务公开'))
     """
     text = document.text
-    items = [(text[s:e], s, e, first, whole) for s, e, first, whole in _iter_line_spans(text)]
+    items = [(text[s:e], s, e, first, whole) for s, e, first, whole in _iter_line_spans(text, max_unit_chars)]
     return _with_context(document.doc, items)
 
 
