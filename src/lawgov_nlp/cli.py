@@ -71,12 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="show a model's version, labels, corpus hash and metrics")
     p.add_argument("--model", metavar="DIR")
+    _add_teach_parsers(sub)  # explain, annotate, suggest and label --explain (at the end of this file)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info}[args.command]
+    command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info,
+               **_TEACH_COMMANDS}[args.command]
+    if getattr(args, "explain", False):
+        command = cmd_label_explain
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore" if getattr(args, "quiet", False) else "default", LawgovWarning)
@@ -438,3 +442,74 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"metrics    {name}: {m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, "
               f"accuracy {m['function_accuracy']:.3f}, topic micro-F1 {m['topic_micro_f1']:.3f}")
     return EXIT_OK
+
+
+# ----------------------------------------------------------------- teach: explain / annotate / suggest
+
+
+def _add_teach_parsers(sub: Any) -> None:
+    label = sub.choices["label"]
+    label.add_argument("--explain", action="store_true",
+                       help="add each unit's explanation (exact signal contributions; JSONL or table only)")
+
+    p = sub.add_parser("explain", help="why each unit of a text got its labels (exact contributions)")
+    p.add_argument("text", nargs="?", default="-", help="the report text; '-' or none: read stdin")
+    p.add_argument("--model", metavar="DIR")
+    p.add_argument("--no-context", action="store_true")
+    p.add_argument("--top", type=int, default=6, metavar="N", help="signals shown per stage (default 6)")
+    p.add_argument("--unit", type=int, action="append", metavar="IDX", help="only this unit (repeatable)")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one unit per line")
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .api import load_model
+    from .explain import explain_text
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise InputError("explain: no text given")
+    for ex in explain_text(text, model=load_model(args.model), context=not args.no_context):
+        if args.unit and ex.prediction.idx not in args.unit:
+            continue
+        if args.json:
+            print(json.dumps(dict(ex.prediction.to_dict(), explanation=ex.to_dict(args.top)), ensure_ascii=False))
+        else:
+            print(ex.format(args.top) + "\n")
+    return EXIT_OK
+
+
+def cmd_label_explain(args: argparse.Namespace) -> int:
+    """``label --explain``: one process, each document labelled and explained (slower than label)."""
+    from dataclasses import replace
+
+    from .api import load_model
+    from .explain import explain_units
+
+    if args.format not in ("jsonl", "table") or args.summary:
+        raise InputError("--explain writes JSONL units (with an 'explanation' field) or a table")
+    if args.resume:
+        raise InputError("--explain cannot --resume")
+    model = load_model(args.model)
+    failures: list[str] = []
+    sources = list(_sources(args.paths or ["-"], failures))
+    opts = {"encoding": args.encoding, "max_bytes": int(args.max_size * 1024 * 1024),
+            "input_format": args.input_format}
+    with _atomic_output(args.output) as out:
+        for source in sources:
+            read = _read_one(source, opts)
+            if isinstance(read, str):
+                failures.append(read)
+                continue
+            units, idx = read
+            for k, ex in enumerate(explain_units(units, model=model, context=not args.no_context)):
+                p = ex.prediction if idx is None else replace(ex.prediction, idx=idx[k])
+                if args.format == "jsonl":
+                    out.write(json.dumps(dict(p.to_dict(), explanation=ex.to_dict()), ensure_ascii=False) + "\n")
+                else:
+                    out.write(ex.format() + "\n\n")
+    for f in failures:
+        _err(f)
+    return (EXIT_SOME_FAILED if len(failures) < len(sources) + len(failures) else EXIT_ERROR) if failures else EXIT_OK
+
+
+_TEACH_COMMANDS: dict[str, Any] = {"explain": cmd_explain}
