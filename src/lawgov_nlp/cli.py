@@ -49,16 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip documents already in the -o JSONL output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
 
-    p = sub.add_parser("train", help="train a model on a gold corpus")
-    p.add_argument("corpus", metavar="CORPUS", help="corpus directory (with gold/ and raw/)")
+    p = sub.add_parser("train", help="train a model on one or several gold corpora")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="corpus directories (with gold/ and raw/)")
+    p.add_argument("--weight", action="append", metavar="NAME=N",
+                   help="repeat each document of corpus NAME N times in training (whole numbers)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="model directory to write")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-folds", default="10", metavar="N|lodo|none",
                    help="document folds for the metrics stored in the model (default 10)")
     p.add_argument("--jobs", type=int, default=1, metavar="N")
 
-    p = sub.add_parser("evaluate", help="evaluate on a gold corpus by whole documents")
-    p.add_argument("corpus", metavar="CORPUS")
+    p = sub.add_parser("evaluate", help="evaluate on gold corpora by whole documents (per-corpus table)")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS")
+    p.add_argument("--weight", action="append", metavar="NAME=N",
+                   help="as for train: repeat NAME's documents N times in each training fold")
     p.add_argument("--mode", choices=("lodo", "folds", "split", "model"), default="lodo",
                    help="lodo: retrain leaving each document out; folds: --folds grouped folds; "
                         "split: seeded 80/20 document split; model: score --model on corpus documents it was not trained on")
@@ -377,8 +381,11 @@ class _progress:
 def cmd_train(args: argparse.Namespace) -> int:
     from .train import train
 
+    from .multicorpus import corpus_name, parse_weights
+
     folds = _folds_arg(args.eval_folds)
-    labeller = train(args.corpus, args.output, seed=args.seed, eval_folds=folds, n_jobs=args.jobs)
+    weights = parse_weights(args.weight, [corpus_name(c) for c in args.corpus])
+    labeller = train(args.corpus, args.output, seed=args.seed, eval_folds=folds, n_jobs=args.jobs, weights=weights)
     m = labeller.meta.get("metrics", {}).get("context")
     print(f"model written to {args.output} ({labeller.meta['corpus']['units']} units, "
           f"{labeller.meta['corpus']['documents']} documents)")
@@ -400,10 +407,11 @@ def _folds_arg(value: str) -> int | str | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .corpus import load_documents
-    from .evaluate import cross_validate, evaluate_labeller, format_report, labeller_fit_predict
+    from . import multicorpus as mc
+    from .evaluate import evaluate_labeller, format_report
 
-    docs = load_documents(args.corpus)
+    corpora = mc.load_corpora(args.corpus, mc.parse_weights(args.weight, [mc.corpus_name(c) for c in args.corpus]))
+    docs = mc.union(corpora)
     context = not args.no_context
     if args.mode == "model":
         from .api import load_model
@@ -412,15 +420,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         seen = set(model.meta.get("corpus", {}).get("training_docs", []))
         unseen = [d for d in docs if d.doc not in seen]
         if not unseen:
-            raise InputError(f"{args.corpus}: every document was used to train this model; "
+            raise InputError(f"{', '.join(args.corpus)}: every document was used to train this model; "
                              "scores on them would not be held out (use --mode lodo)")
         result = evaluate_labeller(model, unseen, context=context)
+        if len(corpora) > 1:
+            result["per_corpus"] = {c.name: evaluate_labeller(model, part, context=context) for c in corpora
+                                    if (part := [d for d in unseen if d in c.docs])}
     else:
         folds = {"lodo": "lodo", "split": "split", "folds": args.folds}[args.mode]
-        result = cross_validate(docs, labeller_fit_predict(context=context, seed=args.seed),
-                                folds=folds, seed=args.seed, n_jobs=args.jobs)
-        result.pop("predictions")
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_report(result))
+        result = mc.cross_validate_corpora(corpora, folds=folds, context=context, seed=args.seed, n_jobs=args.jobs)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result))
+        if len(corpora) > 1 and "per_corpus" in result:
+            print("\nper corpus:\n" + mc.format_per_corpus(result))
     return EXIT_OK
 
 
@@ -437,6 +451,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"labels     function: {', '.join(meta['labels']['function'])}")
     print(f"           topics:   {', '.join(meta['labels']['topics'])}")
     print(f"corpus     {corpus.get('documents')} documents, {corpus.get('units')} units, sha256 {corpus.get('hash')}")
+    for c in meta.get("corpora", []):
+        weight = f", weight {c['weight']}" if c.get("weight", 1) != 1 else ""
+        print(f"  from     {c['name']}: {c['documents']} documents, {c['units']} units{weight}, sha256 {c['hash']}"
+              f"  ({c['path']})")
     print(f"seed       {meta.get('seed')}")
     for name, m in meta.get("metrics", {}).items():
         print(f"metrics    {name}: {m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, "
