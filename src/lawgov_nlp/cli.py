@@ -478,6 +478,54 @@ def _add_teach_parsers(sub: Any) -> None:
     p.add_argument("--unit", type=int, action="append", metavar="IDX", help="only this unit (repeatable)")
     p.add_argument("--json", action="store_true", help="JSON Lines, one unit per line")
 
+    p = sub.add_parser("annotate", help="export predictions for correction; import corrections as a corpus")
+    asub = p.add_subparsers(dest="annotate_command", required=True, metavar="ACTION")
+    e = asub.add_parser("export", help="one row/task per unit, predicted labels pre-filled (not reviewed)")
+    e.add_argument("predictions", metavar="PRED.jsonl", help="JSONL output of lawgov label")
+    e.add_argument("-o", "--output", required=True, metavar="FILE")
+    e.add_argument("--to", choices=("xlsx", "tsv", "doccano", "label-studio"), default="xlsx")
+    i = asub.add_parser("import", help="validate a corrected file and write a corpus directory")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--corpus", required=True, metavar="DIR", help="corpus directory to write (raw/, gold/, sources.tsv)")
+    i.add_argument("--from", dest="fmt", choices=("xlsx", "tsv", "doccano", "label-studio"),
+                   help="default: by suffix (.xlsx .tsv .jsonl=doccano .json=label-studio)")
+    i.add_argument("--all-reviewed", action="store_true",
+                   help="every unit in the file was reviewed (e.g. doccano's 'export only approved documents')")
+    i.add_argument("--predictions", metavar="PRED.jsonl", help="fill units missing from FILE (as not reviewed)")
+
+    p = sub.add_parser("suggest", help="the documents and units the model is least sure of: annotate them first")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="reports (.txt, directories) or lawgov JSONL predictions")
+    p.add_argument("-n", type=int, default=50, metavar="N", help="units to list (default 50)")
+    p.add_argument("--by", choices=("margin", "entropy"), default="margin")
+    p.add_argument("--model", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from . import annotate
+
+    if args.annotate_command == "export":
+        out = annotate.export(args.predictions, args.output, args.to)
+        print(f"wrote {out}" + (f" and {out.name}.label_config.xml" if args.to == "label-studio" else ""))
+        return EXIT_OK
+    report = annotate.import_corrections(args.file, args.corpus, fmt=args.fmt, all_reviewed=args.all_reviewed,
+                                         predictions=args.predictions)
+    for w in report.warnings:
+        print(f"lawgov: warning: {w}", file=sys.stderr)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from .api import load_model
+    from .suggest import format_suggestions, suggest_paths
+
+    if args.n < 1:
+        raise InputError(f"-n must be at least 1, got {args.n}")
+    result = suggest_paths(args.paths, load_model(args.model), n=args.n, by=args.by)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else format_suggestions(result))
+    return EXIT_OK
+
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from .api import load_model
@@ -530,4 +578,4 @@ def cmd_label_explain(args: argparse.Namespace) -> int:
     return (EXIT_SOME_FAILED if len(failures) < len(sources) + len(failures) else EXIT_ERROR) if failures else EXIT_OK
 
 
-_TEACH_COMMANDS: dict[str, Any] = {"explain": cmd_explain}
+_TEACH_COMMANDS: dict[str, Any] = {"explain": cmd_explain, "annotate": cmd_annotate, "suggest": cmd_suggest}
