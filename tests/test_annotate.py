@@ -60,11 +60,11 @@ def test_tsv_round_trip_with_corrections_file(preds, tmp_path):
     path, rows = preds
     f = export(path, tmp_path / "c.tsv", "tsv")
     fixes = tmp_path / "fix.tsv"
-    fixes.write_text("doc\tidx\tfunction\ttopics\nb\t6\tplan\tenforcement\n", encoding="utf-8")
+    fixes.write_text("doc\tidx\tfunction\ttopics\nb\t6\tother\tdisclosure\n", encoding="utf-8")
     assert apply_corrections(f, fixes) == 1
     report = import_corrections(f, tmp_path / "corp")
     assert report.reviewed == report.units == len(rows)
-    assert gold_of(tmp_path / "corp", "b")[6]["topics"] == ["enforcement"]
+    assert gold_of(tmp_path / "corp", "b")[6]["topics"] == ["disclosure"]
 
 
 def test_doccano_round_trip(preds, tmp_path):

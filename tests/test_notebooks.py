@@ -146,7 +146,7 @@ def test_teach_notebook(kernel_dirs, tmp_path):
     nb = run(with_parameters("05_teach.ipynb", WORK_DIR=str(tmp_path)), kernel_dirs)
     text = text_of(nb)
     assert "stage-2 terms add up to the logit" in text
-    assert "rows corrected in to_correct.xlsx" in text and "reviewed (gold)" in text
+    assert "corrections applied to to_correct.xlsx" in text and "reviewed (gold)" in text
     assert "trained on my_corpus" in text and "weight 2" in text
     assert "uncertainty" in text and "random" in text and figures(nb) >= 1
     assert (tmp_path / "my_corpus" / "gold" / "chonggu_2024.jsonl").is_file()

@@ -532,7 +532,7 @@ def apply_corrections(path: str | Path, corrections: str | Path, fmt: str | None
     """Apply a corrections TSV (``doc, idx, function, topics``) to an exported XLSX/TSV, marking rows reviewed.
 
     What a person does by hand in the spreadsheet, as a function (notebook 05
-    uses it with ``examples/corrections.tsv``). Returns the number of rows changed.
+    uses it with ``examples/corrections.tsv``). Returns the number of rows whose labels changed.
     """
     fmt = fmt or detect_format(path)
     fixes: dict[tuple[str, int], tuple[str, str]] = {}
@@ -551,8 +551,9 @@ def apply_corrections(path: str | Path, corrections: str | Path, fmt: str | None
             k = (str(row[col["doc"]].value), int(row[col["idx"]].value))
             row[col["reviewed"]].value = "x"
             if k in fixes:
+                old = (str(row[col["function"]].value or ""), sorted(_split(row[col["topics"]].value)))
                 row[col["function"]].value, row[col["topics"]].value = fixes[k]
-                n += 1
+                n += old != (fixes[k][0], sorted(_split(fixes[k][1])))
         wb.save(path)
     elif fmt == "tsv":
         with Path(path).open(encoding="utf-8", newline="") as fh:
@@ -562,8 +563,9 @@ def apply_corrections(path: str | Path, corrections: str | Path, fmt: str | None
             k = (row[col["doc"]], int(row[col["idx"]]))
             row[col["reviewed"]] = "x"
             if k in fixes:
+                old = (row[col["function"]], sorted(_split(row[col["topics"]])))
                 row[col["function"]], row[col["topics"]] = fixes[k]
-                n += 1
+                n += old != (fixes[k][0], sorted(_split(fixes[k][1])))
         buf = io.StringIO()
         csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(table)
         Path(path).write_text(buf.getvalue(), encoding="utf-8")
