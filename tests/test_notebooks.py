@@ -81,7 +81,8 @@ def figures(nb: nbformat.NotebookNode) -> int:
     return sum("image/png" in o.get("data", {}) for o in outputs(nb))
 
 
-@pytest.mark.parametrize("name", ["01_corpus.ipynb", "02_train_evaluate.ipynb", "03_error_analysis.ipynb"])
+@pytest.mark.parametrize("name", ["01_corpus.ipynb", "02_train_evaluate.ipynb", "03_error_analysis.ipynb",
+                                  "05_teach.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -138,3 +139,15 @@ def test_error_analysis_notebook(kernel_dirs):
     assert "misclassified" in text and "ECE" in text
     html = "".join(o["data"].get("text/html", "") for o in outputs(nb) if "data" in o)
     assert "predicted" in html and "section:" in html  # misclassified units with their context
+
+
+def test_teach_notebook(kernel_dirs, tmp_path):
+    shipped = {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()}
+    nb = run(with_parameters("05_teach.ipynb", WORK_DIR=str(tmp_path)), kernel_dirs)
+    text = text_of(nb)
+    assert "stage-2 terms add up to the logit" in text
+    assert "corrections applied to to_correct.xlsx" in text and "reviewed (gold)" in text
+    assert "trained on my_corpus" in text and "weight 2" in text
+    assert "uncertainty" in text and "random" in text and figures(nb) >= 1
+    assert (tmp_path / "my_corpus" / "gold" / "chonggu_2024.jsonl").is_file()
+    assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped

@@ -58,16 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "JSONL units are kept as given")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
 
-    p = sub.add_parser("train", help="train a model on a gold corpus")
-    p.add_argument("corpus", metavar="CORPUS", help="corpus directory (with gold/ and raw/)")
+    p = sub.add_parser("train", help="train a model on one or several gold corpora")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="corpus directories (with gold/ and raw/)")
+    p.add_argument("--weight", action="append", metavar="NAME=N",
+                   help="repeat each document of corpus NAME N times in training (whole numbers)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="model directory to write")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-folds", default="10", metavar="N|lodo|none",
                    help="document folds for the metrics stored in the model (default 10)")
     p.add_argument("--jobs", type=int, default=1, metavar="N")
 
-    p = sub.add_parser("evaluate", help="evaluate on a gold corpus by whole documents")
-    p.add_argument("corpus", metavar="CORPUS")
+    p = sub.add_parser("evaluate", help="evaluate on gold corpora by whole documents (per-corpus table)")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS")
+    p.add_argument("--weight", action="append", metavar="NAME=N",
+                   help="as for train: repeat NAME's documents N times in each training fold")
     p.add_argument("--mode", choices=("lodo", "folds", "split", "model"), default="lodo",
                    help="lodo: retrain leaving each document out; folds: --folds grouped folds; "
                         "split: seeded 80/20 document split; model: score --model on corpus documents it was not trained on")
@@ -80,12 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="show a model's version, labels, corpus hash and metrics")
     p.add_argument("--model", metavar="DIR")
+    _add_teach_parsers(sub)  # explain, annotate, suggest and label --explain (at the end of this file)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info}[args.command]
+    command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info,
+               **_TEACH_COMMANDS}[args.command]
+    if getattr(args, "explain", False):
+        command = cmd_label_explain
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore" if getattr(args, "quiet", False) else "default", LawgovWarning)
@@ -521,8 +529,11 @@ class _progress:
 def cmd_train(args: argparse.Namespace) -> int:
     from .train import train
 
+    from .multicorpus import corpus_name, parse_weights
+
     folds = _folds_arg(args.eval_folds)
-    labeller = train(args.corpus, args.output, seed=args.seed, eval_folds=folds, n_jobs=args.jobs)
+    weights = parse_weights(args.weight, [corpus_name(c) for c in args.corpus])
+    labeller = train(args.corpus, args.output, seed=args.seed, eval_folds=folds, n_jobs=args.jobs, weights=weights)
     m = labeller.meta.get("metrics", {}).get("context")
     print(f"model written to {args.output} ({labeller.meta['corpus']['units']} units, "
           f"{labeller.meta['corpus']['documents']} documents)")
@@ -544,10 +555,11 @@ def _folds_arg(value: str) -> int | str | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .corpus import load_documents
-    from .evaluate import cross_validate, evaluate_labeller, format_report, labeller_fit_predict
+    from . import multicorpus as mc
+    from .evaluate import evaluate_labeller, format_report
 
-    docs = load_documents(args.corpus)
+    corpora = mc.load_corpora(args.corpus, mc.parse_weights(args.weight, [mc.corpus_name(c) for c in args.corpus]))
+    docs = mc.union(corpora)
     context = not args.no_context
     if args.mode == "model":
         from .api import load_model
@@ -556,15 +568,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         seen = set(model.meta.get("corpus", {}).get("training_docs", []))
         unseen = [d for d in docs if d.doc not in seen]
         if not unseen:
-            raise InputError(f"{args.corpus}: every document was used to train this model; "
+            raise InputError(f"{', '.join(args.corpus)}: every document was used to train this model; "
                              "scores on them would not be held out (use --mode lodo)")
         result = evaluate_labeller(model, unseen, context=context)
+        if len(corpora) > 1:
+            result["per_corpus"] = {c.name: evaluate_labeller(model, part, context=context) for c in corpora
+                                    if (part := [d for d in unseen if d in c.docs])}
     else:
         folds = {"lodo": "lodo", "split": "split", "folds": args.folds}[args.mode]
-        result = cross_validate(docs, labeller_fit_predict(context=context, seed=args.seed),
-                                folds=folds, seed=args.seed, n_jobs=args.jobs)
-        result.pop("predictions")
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_report(result))
+        result = mc.cross_validate_corpora(corpora, folds=folds, context=context, seed=args.seed, n_jobs=args.jobs)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result))
+        if len(corpora) > 1 and "per_corpus" in result:
+            print("\nper corpus:\n" + mc.format_per_corpus(result))
     return EXIT_OK
 
 
@@ -581,8 +599,131 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"labels     function: {', '.join(meta['labels']['function'])}")
     print(f"           topics:   {', '.join(meta['labels']['topics'])}")
     print(f"corpus     {corpus.get('documents')} documents, {corpus.get('units')} units, sha256 {corpus.get('hash')}")
+    for c in meta.get("corpora", []):
+        weight = f", weight {c['weight']}" if c.get("weight", 1) != 1 else ""
+        print(f"  from     {c['name']}: {c['documents']} documents, {c['units']} units{weight}, sha256 {c['hash']}"
+              f"  ({c['path']})")
     print(f"seed       {meta.get('seed')}")
     for name, m in meta.get("metrics", {}).items():
         print(f"metrics    {name}: {m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, "
               f"accuracy {m['function_accuracy']:.3f}, topic micro-F1 {m['topic_micro_f1']:.3f}")
     return EXIT_OK
+
+
+# ----------------------------------------------------------------- teach: explain / annotate / suggest
+
+
+def _add_teach_parsers(sub: Any) -> None:
+    label = sub.choices["label"]
+    label.add_argument("--explain", action="store_true",
+                       help="add each unit's explanation (exact signal contributions; JSONL or table only)")
+
+    p = sub.add_parser("explain", help="why each unit of a text got its labels (exact contributions)")
+    p.add_argument("text", nargs="?", default="-", help="the report text; '-' or none: read stdin")
+    p.add_argument("--model", metavar="DIR")
+    p.add_argument("--no-context", action="store_true")
+    p.add_argument("--top", type=int, default=6, metavar="N", help="signals shown per stage (default 6)")
+    p.add_argument("--unit", type=int, action="append", metavar="IDX", help="only this unit (repeatable)")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one unit per line")
+
+    p = sub.add_parser("annotate", help="export predictions for correction; import corrections as a corpus")
+    asub = p.add_subparsers(dest="annotate_command", required=True, metavar="ACTION")
+    e = asub.add_parser("export", help="one row/task per unit, predicted labels pre-filled (not reviewed)")
+    e.add_argument("predictions", metavar="PRED.jsonl", help="JSONL output of lawgov label")
+    e.add_argument("-o", "--output", required=True, metavar="FILE")
+    e.add_argument("--to", choices=("xlsx", "tsv", "doccano", "label-studio"), default="xlsx")
+    i = asub.add_parser("import", help="validate a corrected file and write a corpus directory")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--corpus", required=True, metavar="DIR", help="corpus directory to write (raw/, gold/, sources.tsv)")
+    i.add_argument("--from", dest="fmt", choices=("xlsx", "tsv", "doccano", "label-studio"),
+                   help="default: by suffix (.xlsx .tsv .jsonl=doccano .json=label-studio)")
+    i.add_argument("--all-reviewed", action="store_true",
+                   help="every unit in the file was reviewed (e.g. doccano's 'export only approved documents')")
+    i.add_argument("--predictions", metavar="PRED.jsonl", help="fill units missing from FILE (as not reviewed)")
+
+    p = sub.add_parser("suggest", help="the documents and units the model is least sure of: annotate them first")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="reports (.txt, directories) or lawgov JSONL predictions")
+    p.add_argument("-n", type=int, default=50, metavar="N", help="units to list (default 50)")
+    p.add_argument("--by", choices=("margin", "entropy"), default="margin")
+    p.add_argument("--model", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from . import annotate
+
+    if args.annotate_command == "export":
+        out = annotate.export(args.predictions, args.output, args.to)
+        print(f"wrote {out}" + (f" and {out.name}.label_config.xml" if args.to == "label-studio" else ""))
+        return EXIT_OK
+    report = annotate.import_corrections(args.file, args.corpus, fmt=args.fmt, all_reviewed=args.all_reviewed,
+                                         predictions=args.predictions)
+    for w in report.warnings:
+        print(f"lawgov: warning: {w}", file=sys.stderr)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from .api import load_model
+    from .suggest import format_suggestions, suggest_paths
+
+    if args.n < 1:
+        raise InputError(f"-n must be at least 1, got {args.n}")
+    result = suggest_paths(args.paths, load_model(args.model), n=args.n, by=args.by)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else format_suggestions(result))
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .api import load_model
+    from .explain import explain_text
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise InputError("explain: no text given")
+    for ex in explain_text(text, model=load_model(args.model), context=not args.no_context):
+        if args.unit and ex.prediction.idx not in args.unit:
+            continue
+        if args.json:
+            print(json.dumps(dict(ex.prediction.to_dict(), explanation=ex.to_dict(args.top)), ensure_ascii=False))
+        else:
+            print(ex.format(args.top) + "\n")
+    return EXIT_OK
+
+
+def cmd_label_explain(args: argparse.Namespace) -> int:
+    """``label --explain``: one process, each document labelled and explained (slower than label)."""
+    from dataclasses import replace
+
+    from .api import load_model
+    from .explain import explain_units
+
+    if args.format not in ("jsonl", "table") or args.summary:
+        raise InputError("--explain writes JSONL units (with an 'explanation' field) or a table")
+    if args.resume:
+        raise InputError("--explain cannot --resume")
+    model = load_model(args.model)
+    failures: list[str] = []
+    sources = list(_sources(args.paths or ["-"], failures))
+    opts = {"encoding": args.encoding, "max_bytes": int(args.max_size * 1024 * 1024),
+            "input_format": args.input_format}
+    with _atomic_output(args.output) as out:
+        for source in sources:
+            read = _read_one(source, opts)
+            if isinstance(read, str):
+                failures.append(read)
+                continue
+            units, idx = read
+            for k, ex in enumerate(explain_units(units, model=model, context=not args.no_context)):
+                p = ex.prediction if idx is None else replace(ex.prediction, idx=idx[k])
+                if args.format == "jsonl":
+                    out.write(json.dumps(dict(p.to_dict(), explanation=ex.to_dict()), ensure_ascii=False) + "\n")
+                else:
+                    out.write(ex.format() + "\n\n")
+    for f in failures:
+        _err(f)
+    return (EXIT_SOME_FAILED if len(failures) < len(sources) + len(failures) else EXIT_ERROR) if failures else EXIT_OK
+
+
+_TEACH_COMMANDS: dict[str, Any] = {"explain": cmd_explain, "annotate": cmd_annotate, "suggest": cmd_suggest}

@@ -226,6 +226,7 @@ class _Block:
         if name not in INPUTS:
             raise ModelError(f"model names an unknown feature input {name!r}")
         self.input = INPUTS[name]
+        self.name = str(spec.get("name", ""))
         self.kw_args = dict(spec.get("kw_args") or {})
         self.type = spec["type"]
         self.vocabulary = list(spec["vocabulary"])
@@ -263,6 +264,20 @@ class _Block:
         inverse = np.fromiter((first.setdefault(t, len(first)) for t in inputs), dtype=np.int64, count=len(inputs))
         distinct = list(first)
         return _dot(len(distinct), *self.matrix(distinct), coef)[inverse]
+
+    def coordinates(self, X: Sequence[Any], memo: dict[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This block's feature matrix of the units ``X`` as ``(rows, cols, values)``.
+
+        ``scores`` is this matrix times the coefficients; explanations read it
+        to give each feature's term (:mod:`lawgov_nlp.explain`).
+        """
+        memo = {} if memo is None else memo
+        key = (self.input.__name__, tuple(sorted(self.kw_args.items())))
+        if key not in memo:
+            memo[key] = self.input(X, **self.kw_args)
+        if self.type == "dict":
+            return self._dict_matrix(memo[key])
+        return self.matrix(list(memo[key]))
 
     def matrix(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The tf-idf matrix of ``texts`` as ``(rows, cols, values)``."""

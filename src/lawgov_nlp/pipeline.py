@@ -17,6 +17,11 @@ from .labels import FUNCTIONS, KINDS, TOPICS
 from .records import Document, Prediction, Unit
 from .segment import segment
 
+# What the features of a model mean: bump when features.py changes a feature
+# or a stage-2 signal, so that a model trained before is refused, not misread.
+# Models record it as meta["features_version"]; models without it are version 1.
+FEATURES_VERSION = 1
+
 
 class Labeller:
     """A trained model: function and topic heads, with and without context.
@@ -45,6 +50,7 @@ class Labeller:
         from . import persist
 
         estimators, meta = persist.load(path)
+        check_compatible(meta, path)
         missing = {"function", "topics", "function_isolated", "topics_isolated"} - set(estimators)
         if missing:
             raise ModelError(f"{path}: model file lacks the head(s) {', '.join(sorted(missing))}")
@@ -152,6 +158,20 @@ class Labeller:
         if batch:
             flush()
         return out
+
+
+def check_compatible(meta: dict[str, Any], path: Any = "model") -> None:
+    """Refuse a model trained on another label set or another version of the features."""
+    labels = meta.get("labels", {})
+    for head, ours in (("function", FUNCTIONS), ("topics", TOPICS)):
+        theirs = labels.get(head)
+        if theirs is not None and list(theirs) != list(ours):
+            raise ModelError(f"{path}: the model's {head} labels are {', '.join(theirs)}, this version of lawgov_nlp "
+                             f"has {', '.join(ours)}; retrain it on a corpus of these labels (`lawgov train`)")
+    found = meta.get("features_version", 1)
+    if found != FEATURES_VERSION:
+        raise ModelError(f"{path}: the model was trained with features version {found!r}, this version of "
+                         f"lawgov_nlp computes version {FEATURES_VERSION}; retrain it (`lawgov train`)")
 
 
 def _reads_kinds(head: Any) -> bool:

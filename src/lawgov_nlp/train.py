@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .corpus import GoldDocument, load_documents
+from .corpus import GoldDocument
 from .labels import FUNCTIONS, TOPICS
-from .pipeline import Labeller
+from .pipeline import FEATURES_VERSION, Labeller
 
 DEFAULT_SEED = 0
 DEFAULT_EVAL_FOLDS = 10
@@ -81,24 +81,64 @@ def fit(docs: Sequence[GoldDocument], seed: int = DEFAULT_SEED, doc_kinds: bool 
         "seed": seed,
         "params": params,
         "design": {"doc_kinds": bool(doc_kinds), "decode": bool(decode)},
+        "features_version": FEATURES_VERSION,
         "corpus": {"hash": corpus_hash(docs), "documents": len(docs), "units": len(X),
                    "training_docs": sorted(d.doc for d in docs)},
     }, kind_head=kind_head)
 
 
-def train(corpus: str | Path, out: str | Path | None = None, seed: int = DEFAULT_SEED,
-          eval_folds: int | str | None = DEFAULT_EVAL_FOLDS, n_jobs: int = 1, **params: Any) -> Labeller:
-    """Train on a corpus directory, evaluate by document folds, and save to ``out``.
+def train(corpus: str | Path | Sequence[str | Path], out: str | Path | None = None, seed: int = DEFAULT_SEED,
+          eval_folds: int | str | None = DEFAULT_EVAL_FOLDS, n_jobs: int = 1,
+          weights: dict[str, int] | None = None, **params: Any) -> Labeller:
+    """Train on one or several corpus directories, evaluate by document folds, and save to ``out``.
 
     The metrics stored in the model are out-of-fold figures (no document is
-    scored by a model that saw it); ``eval_folds=None`` skips them.
+    scored by a model that saw it); ``eval_folds=None`` skips them. With
+    several corpora (or ``weights``, ``{"my_corpus": 2}``: see
+    :mod:`lawgov_nlp.multicorpus`), ids that clash are prefixed with the
+    corpus name, documents not entirely gold are left out (with a warning),
+    ``meta["corpora"]`` lists each corpus with its hash, and the stored
+    metrics have a ``per_corpus`` table.
     """
-    from .evaluate import cross_validate, labeller_fit_predict
+    paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+    if len(paths) == 1 and not weights:
+        return _train_one(paths[0], out, seed, eval_folds, n_jobs, **params)
+    from . import multicorpus as mc
 
-    docs = load_documents(corpus)
+    corpora = mc.load_corpora(paths, weights)
+    docs = mc.union(corpora)
+    weight_of = mc.weight_of_docs(corpora)
+    started = time.time()
+    labeller = fit(mc.expand(docs, weight_of), seed=seed, **params)
+    labeller.meta["trained_seconds"] = round(time.time() - started, 1)
+    labeller.meta["name"] = "lawgov-" + "+".join(c.name for c in corpora)
+    labeller.meta["corpus"] = {"hash": corpus_hash(docs), "documents": len(docs),
+                               "units": sum(len(d.records) for d in docs),
+                               "training_docs": sorted(d.doc for d in docs),
+                               "repeated_units": sum(len(d.records) * (weight_of.get(d.doc, 1) - 1) for d in docs)}
+    labeller.meta["corpora"] = mc.corpora_meta(corpora)
+    if eval_folds:
+        labeller.meta["metrics"] = {
+            name: mc.cross_validate_corpora(corpora, folds=eval_folds, context=context, seed=seed,
+                                            n_jobs=n_jobs, **params)
+            for name, context in (("context", True), ("isolated", False))}
+    if out is not None:
+        labeller.save(out)
+    return labeller
+
+
+def _train_one(corpus: str | Path, out: str | Path | None, seed: int, eval_folds: int | str | None,
+               n_jobs: int, **params: Any) -> Labeller:
+    from .evaluate import cross_validate, labeller_fit_predict
+    from .multicorpus import corpora_meta, load_corpora
+
+    # the gold documents (an imported corpus may hold documents not yet reviewed)
+    loaded = load_corpora([corpus])
+    docs = list(loaded[0].docs)
     started = time.time()
     labeller = fit(docs, seed=seed, **params)
     labeller.meta["trained_seconds"] = round(time.time() - started, 1)
+    labeller.meta["corpora"] = corpora_meta(loaded)
     if eval_folds:
         metrics = {}
         for name, context in (("context", True), ("isolated", False)):
