@@ -47,6 +47,14 @@ def test_kind_head_compiles_to_the_same_probabilities():
     assert [KINDS[j] for j in P.argmax(axis=1)] == kinds
 
 
+def test_kind_head_with_one_or_two_kinds_in_training():
+    docs, kinds = _docs()
+    for n in (3, 6):  # plans only; plans and reports
+        est = DocKindClassifier().fit(docs[:n] if n == 3 else docs, kinds[:n] if n == 3 else kinds)
+        head = CompiledKindHead(*compile_kind_head(est))
+        np.testing.assert_allclose(head.predict_proba(docs), est.predict_proba(docs), atol=1e-9)
+
+
 def test_kind_head_refuses_unknown_kind():
     docs, kinds = _docs()
     with pytest.raises(ValueError, match="unknown document kinds"):

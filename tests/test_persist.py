@@ -22,10 +22,15 @@ def test_saved_model_predicts_exactly_as_the_estimators(small, tmp_path):
     labeller, unseen = small
     labeller.save(tmp_path / "m")
     loaded = Labeller.load(tmp_path / "m")
+    assert labeller.kind_head is not None and loaded.kind_head is not None  # every corpus document has a kind
+    K = labeller.kind_proba(unseen)
+    np.testing.assert_allclose(K, loaded.kind_proba(unseen), rtol=0, atol=1e-9)
+    assert labeller.heads["context"]["function"].decode  # the shipped design decodes whole documents
     for mode in ("context", "isolated"):
         for head in ("function", "topics"):
-            a = labeller.heads[mode][head].predict_proba(unseen)
-            b = loaded.heads[mode][head].predict_proba(unseen)
+            kinds = K if mode == "context" else None
+            a = labeller.heads[mode][head].predict_proba(unseen, kind_proba=kinds)
+            b = loaded.heads[mode][head].predict_proba(unseen, kind_proba=kinds)
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-9, err_msg=f"{mode}/{head}")
     assert [p.function for p in loaded.label_units(unseen)] == [p.function for p in labeller.label_units(unseen)]
 

@@ -169,7 +169,9 @@ def compile_kind_head(est: DocKindClassifier) -> tuple[dict[str, Any], dict[str,
             coef[KINDS.index(c)], intercept[KINDS.index(c)] = e.coef_.ravel(), e.intercept_[0]
         else:  # _ConstantPredictor (two kinds in training: one estimator answers for both)
             intercept[KINDS.index(c)] = 30.0 if float(np.ravel(e.y_)[0]) else -30.0
-    if len(clf.classes_) == 2:  # a binary problem: one estimator, for the second kind
+    if len(clf.classes_) == 1:  # one kind in training: it is always the answer
+        intercept[KINDS.index(clf.classes_[0])] = 30.0
+    elif len(clf.classes_) == 2:  # a binary problem: one estimator, for the second kind
         e = clf.estimators_[0]
         first, second = (KINDS.index(c) for c in clf.classes_)
         coef[second], intercept[second] = e.coef_.ravel(), e.intercept_[0]
