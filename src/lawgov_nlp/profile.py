@@ -318,7 +318,7 @@ def _identity(preds: Sequence[Prediction], norms: Sequence[str]) -> dict[str, An
                 year = int(m.group(1))
                 break
     published, published_idx = _published(norms)
-    issuer, issuer_idx = _issuer(title, norms)
+    issuer, issuer_idx = _issuer(title, norms, [p.text for p in preds[:_IDENTITY_SEARCH]])
     return {"title": title, "issuer": issuer, "year": year, "published": published,
             "identity_units": {"title": title_idx, "issuer": issuer_idx, "published": published_idx}}
 
@@ -368,24 +368,29 @@ def _iso(y: str, m: str, d: str) -> str:
     return date(int(y), int(m), int(d)).isoformat()
 
 
-def _issuer(title: str | None, norms: Sequence[str]) -> tuple[str | None, int | None]:
-    title_idx = None
+def _issuer(title: str | None, norms: Sequence[str], texts: Sequence[str]) -> tuple[str | None, int | None]:
+    def orig(i: int, m: re.Match[str], g: int = 1) -> str:
+        # The issuer as written (normalising lower-cases and simplifies), when the spans line up.
+        t = texts[i].strip()
+        return t[m.start(g):m.end(g)].strip() if len(t) == len(norms[i]) else m.group(g).strip()
+
     if title:
         t = normalize(title)
-        title_idx = next((i for i, n in enumerate(norms[:_IDENTITY_SEARCH]) if n == t), None)
-        m = re.match(r"^(.{2,40}?)(?:关于|(?:19|20)\d{2}\s*年)", t)
-        if m and _ORG_END.search(m.group(1).strip()):
-            return m.group(1).strip(), title_idx
-        m = re.match(r"^(?:19|20)\d{2}\s*年度?(.{2,30}?)(?:法治政府|依法行政|推进|法治建设)", t)
-        if m and _ORG_END.search(m.group(1)):
-            return m.group(1), title_idx
+        i = next((j for j, n in enumerate(norms[:_IDENTITY_SEARCH]) if n == t), None)
+        if i is not None:
+            m = re.match(r"^(.{2,40}?)(?:关于|(?:19|20)\d{2}\s*年)", t)
+            if m and _ORG_END.search(m.group(1).strip()):
+                return orig(i, m), i
+            m = re.match(r"^(?:19|20)\d{2}\s*年度?(.{2,30}?)(?:法治政府|依法行政|推进|法治建设)", t)
+            if m and _ORG_END.search(m.group(1)):
+                return orig(i, m), i
     for i, t in enumerate(norms[:_IDENTITY_SEARCH]):
-        if 2 < len(t) <= 30 and not re.search(r"[。,;:]", t) and _ORG_END.search(t) and not is_chrome(t):
-            return t, i
+        if 2 < len(t) <= 30 and not re.search(r"[。,;:]", t) and _ORG_END.search(t) and not is_chrome(texts[i]):
+            return texts[i].strip(), i
     for i, t in enumerate(norms[:_IDENTITY_SEARCH]):
         m = _SOURCE.search(t)
         if m:
-            return m.group(1), i
+            return orig(i, m), i
     return None, None
 
 
