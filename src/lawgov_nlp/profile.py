@@ -192,9 +192,7 @@ def _heading_keys(norm: str) -> list[str]:
         return ["duty"]
     if "other" in keys:
         return ["other"]
-    if set(keys) - {"achievements"}:
-        keys = [k for k in keys if k != "achievements"]
-    return keys
+    return keys  # several (举措、成效和不足): each unit goes to the one its function names
 
 
 def _parts(preds: Sequence[Prediction], norms: Sequence[str], headings: dict[int, int],
