@@ -81,7 +81,8 @@ def figures(nb: nbformat.NotebookNode) -> int:
     return sum("image/png" in o.get("data", {}) for o in outputs(nb))
 
 
-@pytest.mark.parametrize("name", ["01_corpus.ipynb", "02_train_evaluate.ipynb", "03_error_analysis.ipynb"])
+@pytest.mark.parametrize("name", ["01_corpus.ipynb", "02_train_evaluate.ipynb", "03_error_analysis.ipynb",
+                                  "04_profiles.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -138,3 +139,10 @@ def test_error_analysis_notebook(kernel_dirs):
     assert "misclassified" in text and "ECE" in text
     html = "".join(o["data"].get("text/html", "") for o in outputs(nb) if "data" in o)
     assert "predicted" in html and "section:" in html  # misclassified units with their context
+
+
+def test_profiles_notebook(kernel_dirs):
+    nb = run(with_parameters("04_profiles.ipynb", N_DOCS=12), kernel_dirs)
+    assert figures(nb) >= 2  # completeness by kind, candour by year
+    text = text_of(nb)
+    assert "12 documents profiled" in text and "achievements" in text
