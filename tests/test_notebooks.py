@@ -82,7 +82,7 @@ def figures(nb: nbformat.NotebookNode) -> int:
 
 
 @pytest.mark.parametrize("name", ["01_corpus.ipynb", "02_train_evaluate.ipynb", "03_error_analysis.ipynb",
-                                  "05_teach.ipynb"])
+                                  "04_profiles.ipynb", "05_teach.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -151,3 +151,10 @@ def test_teach_notebook(kernel_dirs, tmp_path):
     assert "uncertainty" in text and "random" in text and figures(nb) >= 1
     assert (tmp_path / "my_corpus" / "gold" / "chonggu_2024.jsonl").is_file()
     assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
+
+
+def test_profiles_notebook(kernel_dirs):
+    nb = run(with_parameters("04_profiles.ipynb", N_DOCS=12), kernel_dirs)
+    assert figures(nb) >= 2  # completeness by kind, candour by year
+    text = text_of(nb)
+    assert "12 documents profiled" in text and "achievements" in text

@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FUNCTIONS", "TOPICS", "Document", "Unit", "Prediction",
     "LawgovError", "InputError", "CorpusError", "ModelError", "LawgovWarning",
-    "load_model", "label_text", "label_units", "label_file", "__version__",
+    "load_model", "label_text", "label_units", "label_file", "profile_report", "__version__",
 ]
 
 
@@ -50,3 +50,10 @@ def label_file(path: Any, **kwargs: Any) -> list[Prediction]:
     from .api import label_file as _f
 
     return _f(path, **kwargs)
+
+
+def profile_report(source: Any, **kwargs: Any) -> dict[str, Any]:
+    """Profile one report: path, Document or its labelled units (see :func:`lawgov_nlp.profiles.profile_report`)."""
+    from .profiles import profile_report as _f
+
+    return _f(source, **kwargs)

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cut units longer than N characters into pieces (default 2000; 0: never); "
                         "JSONL units are kept as given")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
+    p.add_argument("--level", choices=("sentence", "paragraph", "section"), default="sentence",
+                   help="label units (default), or paragraphs/sections: the function most of their characters "
+                        "carry, the union of their topics and the unit indices they cover")
+
+    _add_profile_parser(sub)
 
     p = sub.add_parser("train", help="train a model on one or several gold corpora")
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="corpus directories (with gold/ and raw/)")
@@ -91,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = {"label": cmd_label, "train": cmd_train, "evaluate": cmd_evaluate, "info": cmd_info,
-               **_TEACH_COMMANDS}[args.command]
+               "profile": cmd_profile, **_TEACH_COMMANDS}[args.command]
     if getattr(args, "explain", False):
         command = cmd_label_explain
     try:
@@ -173,7 +178,7 @@ def _label(args: argparse.Namespace, stopper: _Stopper, max_bytes: int, max_unit
         progress = _progress(len(sources), quiet=args.quiet)
         opts = {"context": not args.no_context, "encoding": args.encoding, "max_bytes": max_bytes,
                 "input_format": args.input_format, "format": "summary" if args.summary else args.format,
-                "max_unit_chars": max_unit or None}
+                "max_unit_chars": max_unit or None, "level": getattr(args, "level", "sentence")}
         if journal is not None:
             done_sources, done_docs = journal.done_sources, journal.done_docs
             todo = [s for s in sources if s == "-" or (_key(s) not in done_sources and Path(s).stem not in done_docs)]
@@ -445,6 +450,10 @@ def _label_chunk(chunk: list[str], model: Any, opts: dict[str, Any]) -> list[Any
         preds, idx = next(labelled), r[1]
         if idx is not None:  # JSONL input: each record keeps its own idx
             preds = [replace(p, idx=i) for p, i in zip(preds, idx)]
+        if opts.get("level", "sentence") != "sentence":
+            from .levels import aggregate
+
+            preds = aggregate(preds, opts["level"])
         buf = io.StringIO()
         if opts["format"] == "summary":
             for row in summarize(preds):
@@ -727,3 +736,126 @@ def cmd_label_explain(args: argparse.Namespace) -> int:
 
 
 _TEACH_COMMANDS: dict[str, Any] = {"explain": cmd_explain, "annotate": cmd_annotate, "suggest": cmd_suggest}
+
+
+# ----------------------------------------------------------------- profile
+
+
+def _add_profile_parser(sub: Any) -> None:
+    p = sub.add_parser("profile", help="profile reports: mandated parts, candour, figures, timeliness")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="report files or directories; '-' or none for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here (a directory for html with several reports)")
+    p.add_argument("--format", choices=("json", "jsonl", "csv", "xlsx", "table", "html"), default="json")
+    p.add_argument("--input-format", choices=("auto", "text", "html", "jsonl"), default="auto")
+    p.add_argument("--level", choices=("sentence", "paragraph", "section"), default="sentence",
+                   help="what the html view tints: units (default), paragraphs or sections")
+    p.add_argument("--deadline", default="04-01", metavar="MM-DD",
+                   help="publication deadline in the year after the one reported on (default 04-01: "
+                        "the 督察工作规定's 1 April; many provinces set 03-01 for departments)")
+    p.add_argument("--no-context", action="store_true", help="label each unit as an isolated sentence")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--encoding", help="force the input encoding (default: detect)")
+    p.add_argument("--max-size", type=float, default=50, metavar="MB", help="refuse larger files (default 50)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="profile files in N processes")
+    p.add_argument("--resume", action="store_true", help="skip reports already in the -o output (jsonl or csv)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or warnings on stderr")
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from . import profiles as pr
+
+    try:
+        month, day = (int(x) for x in args.deadline.split("-"))
+        from datetime import date
+
+        date(2001, month, day)
+    except ValueError:
+        raise InputError(f"--deadline must be MM-DD (e.g. 04-01), got {args.deadline!r}") from None
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.format == "xlsx" and not args.output:
+        raise InputError("--format xlsx needs -o FILE.xlsx")
+    if args.resume and (not args.output or args.format not in ("jsonl", "csv")):
+        raise InputError("--resume needs -o OUT with --format jsonl or csv")
+    failures: list[str] = []
+    sources = list(_sources(args.paths or ["-"], failures))
+    n_inputs = len(sources) + len(failures)
+    skip = frozenset(pr.done_docs(args.output, args.format)) if args.resume else frozenset()
+    opts = pr.Options(context=not args.no_context, encoding=args.encoding, max_bytes=int(args.max_size * 1024 * 1024),
+                      input_format=args.input_format, deadline=(month, day),
+                      keep_units=args.format in ("xlsx", "html"), skip=skip)
+    progress = _progress(len(sources), quiet=args.quiet)
+    results: list[Any] = []
+    n_reports = 0
+
+    def each() -> Iterator[Any]:
+        for source, res in pr.profile_sources(sources, opts, model_dir=args.model, jobs=args.jobs):
+            progress.update(1)
+            if isinstance(res, str):
+                failures.append(res)
+                if not args.quiet:
+                    _err(res)
+            yield source, res
+
+    try:
+        if args.format in ("xlsx", "html"):
+            for _, res in each():
+                if not isinstance(res, str):
+                    results += res
+            n_reports = len(results)
+            if args.format == "xlsx":
+                from .xlsx import write_xlsx
+
+                tmp = Path(args.output).with_name(f".{Path(args.output).name}.part")
+                write_xlsx(tmp, [r.profile for r in results], (r.units for r in results), failures)
+                os.replace(tmp, args.output)
+            elif results:
+                pr.write_html(args.output, results, failures, args.level, sys.stdout)
+        else:
+            n_reports = _profile_stream(args, pr, each())
+    finally:
+        progress.close()
+    if failures:
+        print(f"lawgov: {len(failures)} of {n_inputs} input(s) failed:", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        return EXIT_SOME_FAILED if n_reports or skip else EXIT_ERROR
+    return EXIT_OK
+
+
+def _profile_stream(args: argparse.Namespace, pr: Any, items: Iterator[Any]) -> int:
+    """Stream json/jsonl/csv/table profiles to -o (atomically) or stdout; return the number of reports.
+
+    Each record is a whole line, so an interrupted jsonl/csv run keeps what it
+    wrote (the target is replaced by the complete lines so far) and
+    ``--resume`` continues it.
+    """
+    n = 0
+    if not args.output:
+        w = pr.StreamWriter(sys.stdout, args.format)
+        for prof in pr.iter_profiles(items):
+            w.write(prof)
+            n += "error" not in prof
+        w.close()
+        return n
+    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    keep = pr.kept_lines(target, args.format) if args.resume else []
+    ok = False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            w = pr.StreamWriter(fh, args.format)
+            fh.writelines(keep)
+            for prof in pr.iter_profiles(items):
+                w.write(prof)
+                fh.flush()
+                n += "error" not in prof
+            w.close()
+            ok = True
+    finally:
+        if ok or args.format in ("jsonl", "csv"):
+            os.replace(tmp, target)
+        else:
+            Path(tmp).unlink(missing_ok=True)
+    return n
