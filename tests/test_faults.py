@@ -378,20 +378,33 @@ def test_a_pickle_beside_the_model_is_never_run(bad_model, tmp_path):
     assert not (tmp_path / "CODE_RAN").exists()
 
 
-# Gaps in persist.py (owned elsewhere, reported rather than fixed here): strict
-# xfails, so they fail loudly once the loader refuses these directories.
-@pytest.mark.xfail(strict=True, reason="persist.load does not refuse a model directory holding a pickle file")
+# Found by this suite and fixed in persist.load: an extra file (a pickle) and a
+# vocabulary of the wrong type are refused with one line, not ignored or a traceback.
 def test_a_model_directory_holding_a_pickle_is_refused(bad_model):
     d = bad_model(_extra_pickle_file)
     r = lawgov("label", CORPUS / "raw" / "004_2ae3d34c1a1508fa.txt", "--model", d)
     assert r.returncode == 2
 
 
-@pytest.mark.xfail(strict=True, reason="persist.load: vocab.json holding a list ends in an AttributeError traceback")
 def test_vocab_of_the_wrong_type_is_refused(bad_model):
     d = bad_model(_vocab_is_a_list)
     r = lawgov("label", CORPUS / "raw" / "004_2ae3d34c1a1508fa.txt", "--model", d)
     assert r.returncode == 2 and b"Traceback" not in r.stderr
+
+
+def test_non_finite_weights_are_refused(tmp_path):
+    import numpy as np
+
+    d = tmp_path / "nan_model"
+    shutil.copytree(ROOT / "models" / "default", d)
+    with np.load(d / "arrays.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    key = next(k for k in arrays if k.endswith("stage1.coef"))
+    arrays[key] = arrays[key].copy()
+    arrays[key][0, 0] = np.nan
+    np.savez_compressed(d / "arrays.npz", **arrays)
+    r = lawgov("label", CORPUS / "raw" / "004_2ae3d34c1a1508fa.txt", "--model", d)
+    assert r.returncode == 2 and b"non-finite" in r.stderr and b"Traceback" not in r.stderr
 
 
 # ------------------------------------------------------------------ hostile text

@@ -131,6 +131,14 @@ def load(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
     path = Path(path)
     meta = read_meta(path)
+    # A model is exactly these three files: anything else (a pickle someone
+    # dropped in, a file of another tool) is refused rather than ignored, so a
+    # directory that is not what it claims to be never passes as a model.
+    extra = sorted(p.name for p in path.iterdir()
+                   if p.name not in (META_FILE, VOCAB_FILE, ARRAYS_FILE) and not p.name.startswith("."))
+    if extra:
+        raise ModelError(f"{path}: unexpected file(s) in the model directory: {', '.join(extra)} "
+                         f"(a model is {META_FILE}, {VOCAB_FILE} and {ARRAYS_FILE}; nothing else is loaded)")
     try:
         vocab = json.loads((path / VOCAB_FILE).read_text(encoding="utf-8"))
         with np.load(path / ARRAYS_FILE, allow_pickle=False) as npz:
@@ -139,6 +147,14 @@ def load(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ModelError(f"{path}: incomplete model directory (missing {Path(exc.filename).name})") from None
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ModelError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+    if not isinstance(vocab, dict) or not all(isinstance(v, list) and all(isinstance(t, str) for t in v)
+                                              for v in vocab.values()):
+        raise ModelError(f"{path}: corrupt model file ({VOCAB_FILE} must map block names to lists of terms)")
+    bad = sorted(k for k, v in arrays.items() if v.dtype.kind in "fc" and not np.isfinite(v).all())
+    if bad:
+        raise ModelError(f"{path}: corrupt model file (non-finite weights in {', '.join(bad[:3])})")
+    if not isinstance(meta.get("heads", {}), dict):
+        raise ModelError(f"{path}: corrupt model metadata (heads must be an object)")
     _warn_on_mismatch(path, meta)
     heads = {}
     for name, spec in meta.get("heads", {}).items():
