@@ -80,7 +80,7 @@ def cross_validate(
     return out
 
 
-def labeller_fit_predict(context: bool = True, seed: int = 0, doc_kinds: bool | str = "auto", decode: bool = True,
+def labeller_fit_predict(context: bool = True, seed: int = 0, doc_kinds: bool | str = "auto", decode: bool = False,
                          **params: Any) -> Callable[..., tuple[list[str], np.ndarray]]:
     """``fit_predict`` for :func:`cross_validate` using this package's model.
 
@@ -93,7 +93,7 @@ def labeller_fit_predict(context: bool = True, seed: int = 0, doc_kinds: bool | 
 class _LabellerFitPredict:
     # A class, not a closure, so joblib can send it to worker processes.
     def __init__(self, context: bool, seed: int, params: dict[str, Any], doc_kinds: bool | str = "auto",
-                 decode: bool = True) -> None:
+                 decode: bool = False) -> None:
         self.context, self.seed, self.params = context, seed, params
         self.doc_kinds, self.decode = doc_kinds, decode
 

@@ -17,6 +17,14 @@ the same for every k), so structure helps a class with a handful of examples
 (``cause``) as much as a frequent one. Stage 2 is trained on out-of-fold
 stage-1 scores, grouped by document, so it learns how far to trust stage 1 on
 unseen documents.
+
+Given the document-kind probabilities of each unit's document
+(:mod:`lawgov_nlp.dockind`, ``kind_proba``), stage 2 also reads how much more
+or less common each class is in that kind of document than overall
+(``features.kind_log_ratio``), still with one weight for all classes. With
+``decode=True`` the function head then decodes each document as a linear
+chain (:mod:`lawgov_nlp.decode`); measured on grouped folds it did not help,
+so the shipped model does not use it.
 """
 from __future__ import annotations
 
@@ -114,6 +122,9 @@ class FunctionClassifier(_TwoStage):
         Document-grouped folds for the out-of-fold scores stage 2 learns from.
     random_state : int
         Seed, for reproducible training.
+    decode : bool
+        Decode whole documents with a linear-chain CRF over the stage-2 scores
+        (needs ``context=True``).
 
     Examples
     --------
@@ -126,9 +137,8 @@ class FunctionClassifier(_TwoStage):
     (8, 5)
     """
 
-    def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
-                 window: int = 2, inner_folds: int = 4, random_state: int = 0, decode: bool = False,
-                 balance: float = 0.0) -> None:
+    def __init__(self, context: bool = True, C: float = 16.0, class_weight: str | None = "balanced",
+                 window: int = 2, inner_folds: int = 4, random_state: int = 0, decode: bool = False) -> None:
         self.context = context
         self.C = C
         self.class_weight = class_weight
@@ -136,7 +146,6 @@ class FunctionClassifier(_TwoStage):
         self.inner_folds = inner_folds
         self.random_state = random_state
         self.decode = decode
-        self.balance = balance
 
     def fit(self, X: Sequence[Unit], y: Sequence[str], kind_proba: np.ndarray | None = None) -> FunctionClassifier:
         """Fit both stages (and the sequence decoder with ``decode=True``).
@@ -168,27 +177,14 @@ class FunctionClassifier(_TwoStage):
             target = target.ravel()
             oof = self._full(oof, self.stage1_.classes_)
             Z = function_pairs(X, oof, self.classes_, self.prior_, self.window, KL)
-            weight = self._unit_weights(y)
-            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target, sample_weight=weight)
+            self.stage2_ = LogisticRegression(C=1.0, max_iter=1000).fit(Z, target)
             if self.decode:
-                self._fit_decoder(X, Z, target, y, weight)
+                self._fit_decoder(X, Z, target, y)
         elif self.decode:
             raise ValueError("decode=True needs context=True")
         return self
 
-    def _unit_weights(self, y: np.ndarray) -> np.ndarray:
-        """Stage-2 row weights: each unit weighted by (its class's share)^-balance, on all its rows.
-
-        ``balance=0`` weighs every unit alike; 1 is scikit-learn's "balanced";
-        in between tempers it, so a rare class (``cause``) is not drowned by
-        its prior without trusting its few examples too much.
-        """
-        counts = {c: max(int((y == c).sum()), 1) for c in self.classes_}
-        w = np.array([(len(y) / (len(self.classes_) * counts[c])) ** self.balance for c in y])
-        return np.repeat(w / w.mean(), len(self.classes_))
-
-    def _fit_decoder(self, X: Sequence[Unit], Z: np.ndarray, target: np.ndarray, y: np.ndarray,
-                     weight: np.ndarray) -> None:
+    def _fit_decoder(self, X: Sequence[Unit], Z: np.ndarray, target: np.ndarray, y: np.ndarray) -> None:
         """Fit the chain on out-of-fold stage-2 scores (stage 2 refitted per inner fold)."""
         from . import decode
 
@@ -199,7 +195,7 @@ class FunctionClassifier(_TwoStage):
         for tr, te in cv.split(np.zeros(len(X)), groups=groups):
             rows_tr = (tr[:, None] * k + np.arange(k)).ravel()
             rows_te = (te[:, None] * k + np.arange(k)).ravel()
-            lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z[rows_tr], target[rows_tr], sample_weight=weight[rows_tr])
+            lr = LogisticRegression(C=1.0, max_iter=1000).fit(Z[rows_tr], target[rows_tr])
             oof2[te] = _softmax(lr.decision_function(Z[rows_te]).reshape(len(te), k))
         yi = np.array([list(self.classes_).index(c) for c in y])
         heading = np.array([u.is_heading for u in X], dtype=np.int64)
@@ -247,7 +243,7 @@ class TopicClassifier(_TwoStage):
     probability at or above which a topic is assigned.
     """
 
-    def __init__(self, context: bool = True, C: float = 4.0, class_weight: str | None = "balanced",
+    def __init__(self, context: bool = True, C: float = 16.0, class_weight: str | None = "balanced",
                  window: int = 2, inner_folds: int = 4, threshold: float = 0.5,
                  random_state: int = 0) -> None:
         self.context = context

@@ -27,7 +27,7 @@ def corpus_hash(docs: Sequence[GoldDocument]) -> str:
     return h.hexdigest()
 
 
-def fit(docs: Sequence[GoldDocument], seed: int = DEFAULT_SEED, doc_kinds: bool | str = "auto", decode: bool = True,
+def fit(docs: Sequence[GoldDocument], seed: int = DEFAULT_SEED, doc_kinds: bool | str = "auto", decode: bool = False,
         heads: Sequence[str] = ("context", "isolated"), **params: Any) -> Labeller:
     """Fit the heads (function/topics x with/without context) on ``docs``.
 
