@@ -5,7 +5,8 @@ Usage (from the repository root):
     python benchmarks/accuracy.py                 # leave-one-document-out (slow, ~15 min on 2 cores)
     python benchmarks/accuracy.py --folds 10      # 10 grouped folds (quicker)
 
-Prints a table and writes benchmarks/ACCURACY.md and benchmarks/accuracy.json.
+Prints a table and writes benchmarks/ACCURACY-corpus.md and benchmarks/accuracy.json
+(benchmarks/ACCURACY.md is the fresh-split report of benchmarks/fresh.py).
 Every system is trained and scored on exactly the same folds: (a) this model
 with document context, (b) the same without context, (c) the usual recipe
 TfidfVectorizer(tokenizer=jieba.lcut) + LinearSVC, (d) keyword/heading rules.
@@ -85,7 +86,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        (HERE / "ACCURACY.md").write_text(text, encoding="utf-8")
+        (HERE / "ACCURACY-corpus.md").write_text(text, encoding="utf-8")
         (HERE / "accuracy.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ and then rewrites benchmarks/ACCURACY.md from all the parts there):
     python benchmarks/fresh.py cv         # (iii) grouped folds over the rest, both designs (~15 min)
     python benchmarks/fresh.py curve      # (iv) learning curves on the fresh split, both designs (~12 min)
     python benchmarks/fresh.py report     # only rewrite ACCURACY.md from fresh.json
+    python benchmarks/fresh.py record     # copy the fresh-split figures into models/default/meta.json
 
 "This design" is the shipped code (document kinds; stage-1 C=16);
 "today's design" (before) is the same code with ``doc_kinds=False`` and the
@@ -274,9 +275,31 @@ def report(data, docs, rest, fresh):
     print("\n".join(lines))
 
 
+def record(data, hash_) -> None:
+    """Write the fresh-split figures into the shipped model's meta.json (the model itself is unchanged)."""
+    meta_file = ROOT / "models" / "default" / "meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+
+    def brief(r):
+        return {k: r[k] for k in ("function_macro_f1", "function_accuracy", "topic_micro_f1", "units", "documents")} | {
+            "function_f1": {f: r["function"][f]["f1"] for f in FUNCTIONS},
+            "topic_f1": {t: r["topics"][t]["f1"] for t in TOPICS}}
+
+    new = data["(ii) this design, trained on the rest"]
+    meta["fresh_split"] = {
+        "split": "corpora/splits/fresh.txt", "corpus_hash": hash_,
+        "note": "figures of this design trained on every document but the fresh split, and of the model shipped "
+                "before it; the shipped model itself is trained on all documents (benchmarks/fresh.py)",
+        "this_design_trained_on_the_rest": brief(new) | {"doc_kind_accuracy": new["doc_kind"]["accuracy"]},
+        "previous_shipped_model": brief(data["(i) shipped model, as is"]),
+    }
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"fresh-split figures written to {meta_file}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("shipped", "new", "cv", "curve", "report"))
+    ap.add_argument("step", choices=("shipped", "new", "cv", "curve", "report", "record"))
     ap.add_argument("--corpus", default=str(ROOT / "corpora"))
     ap.add_argument("--shipped", default=SHIPPED, help="git revision of the shipped model for (i)")
     ap.add_argument("--folds", default="10", help="grouped folds for (iii), or 'lodo'")
@@ -287,6 +310,9 @@ def main() -> None:
     docs = load_documents(args.corpus)
     rest, fresh = fresh_split(docs, args.corpus)
     data = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+    if args.step == "record":
+        record(data, corpus_hash(docs))
+        return
     if args.step != "report":
         t = time.time()
         part = globals()[f"step_{args.step}"](args, docs, rest, fresh)

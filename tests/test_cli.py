@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CORPUS, SEED_REPORT
+from tests.conftest import CORPUS, ROOT, SEED_REPORT
 
 
 def run(cmd, *args, input=None, cwd=None, env=None):
@@ -70,6 +70,24 @@ def test_summary_counts_per_document(lawgov_cmd):
     r = run(lawgov_cmd, "label", SEED_REPORT, "--summary")
     (row,) = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert row["units"] == sum(row["function"].values()) and row["units"] > 50
+    assert row["doc_kind"] == "annual_report" and 0.5 < row["doc_kind_score"] <= 1
+
+
+def test_every_unit_carries_its_documents_kind(lawgov_cmd, tmp_path):
+    from lawgov_nlp.labels import KINDS
+
+    plan = tmp_path / "plan.txt"
+    plan.write_text("关于印发2025年法治政府建设工作要点的通知\n各乡镇人民政府，县政府各部门：\n"
+                    "现将《2025年法治政府建设工作要点》印发给你们，请认真贯彻执行。\n一、总体要求\n"
+                    "持续深化法治政府建设。\n二、主要任务\n（一）深化政务公开。\n推进决策公开。\n"
+                    "（二）严格规范公正文明执法。\n全面推行行政执法三项制度。\n", encoding="utf-8")
+    r = run(lawgov_cmd, "label", ROOT / "examples" / "chonggu_2024.txt", plan, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode())))
+    by_doc = {}
+    for row in rows:
+        assert row["doc_kind"] in KINDS and 0 < float(row["p_doc_kind"]) <= 1
+        by_doc.setdefault(row["doc"], set()).add(row["doc_kind"])
+    assert by_doc == {"chonggu_2024": {"annual_report"}, "plan": {"plan"}}
 
 
 @pytest.mark.parametrize("args,message", [
