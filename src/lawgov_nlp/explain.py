@@ -262,20 +262,22 @@ def _explain_head(head: CompiledHead, X: list[Unit], memo: dict[Any, Any], K: np
     final = head.predict_proba(X, memo=memo, kind_proba=K)
     Z = P2 = None
     if head.context:
+        KL = None if K is None else np.asarray(K, dtype=np.float64) @ head._kind_ratio
         if head.kind == "function":
-            Z = features.function_pairs(X, P1, head.classes_, head._prior, head.window, K)
+            Z = features.function_pairs(X, P1, head.classes_, head._prior, head.window, KL)
             s = (Z * head._s2_coef).sum(axis=1).reshape(n, k) + head._s2_intercept[0]
             e = np.exp(s - s.max(axis=1, keepdims=True))
             P2 = e / e.sum(axis=1, keepdims=True)
             names = list(FUNCTION_SIGNALS)
         else:
-            Z = features.topic_pairs(X, P1, head.window, K)
+            Z = features.topic_pairs(X, P1, head.window, KL)
             s = (Z * head._s2_coef).sum(axis=1).reshape(n, k) + head._s2_intercept[0]
             P2 = 1.0 / (1.0 + np.exp(-s))
             names = list(TOPIC_SIGNALS)
-        kinds = [(f"kind={KINDS[j]}", f"document kind {KINDS[j]} (its probability) for class {c}")
-                 for j in range(head.n_kinds) for c in classes]
-        names += kinds
+        if head.n_kinds:  # features.kind_log_ratio, read through the document's kind probabilities
+            names.append(("kind_ratio", "how much more common the class is in this document's kind than overall"))
+            if head.kind == "function":
+                names.append(("kind_ratio_no_part", "the same, where no heading names a part"))
         if head.kind == "topics":
             names += [(f"bias={c}", f"topic {c}'s own bias") for c in classes]
         if len(names) != Z.shape[1]:
