@@ -48,7 +48,6 @@ import numpy as np
 
 from . import features
 from .compiled import CompiledHead
-from .labels import KINDS
 from .records import Document, Prediction, Unit
 
 # Names of the columns of features.function_pairs, in order (a test checks the count).
