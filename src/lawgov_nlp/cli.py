@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import signal
+import tempfile
 import sys
 import threading
 import warnings
@@ -616,6 +617,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     for name, m in meta.get("metrics", {}).items():
         print(f"metrics    {name}: {m['mode']}: function macro-F1 {m['function_macro_f1']:.3f}, "
               f"accuracy {m['function_accuracy']:.3f}, topic micro-F1 {m['topic_micro_f1']:.3f}")
+    fresh = meta.get("fresh_split", {}).get("this_design_trained_on_the_rest")
+    if fresh:  # written by benchmarks/fresh.py record
+        print(f"fresh      held-out split ({fresh['documents']} documents never trained on, design trained on the rest): "
+              f"function macro-F1 {fresh['function_macro_f1']:.3f}, accuracy {fresh['function_accuracy']:.3f}, "
+              f"topic micro-F1 {fresh['topic_micro_f1']:.3f}, document kind accuracy {fresh['doc_kind_accuracy']:.3f}")
     return EXIT_OK
 
 
