@@ -32,6 +32,7 @@ from typing import Any
 
 from .clean import is_chrome, normalize
 from .labels import FUNCTIONS, TOPICS
+from .levels import paragraphs
 from .records import Prediction
 from .segment import guess_title, heading_level
 
@@ -272,22 +273,10 @@ def _run_units(preds: Sequence[Prediction], norms: Sequence[str], headings: dict
 
 def _duty_paragraph(preds: Sequence[Prediction], norms: Sequence[str]) -> list[int]:
     """A paragraph of two or more units that opens on the leading officials' duty."""
-    for para in _paragraphs(preds):
+    for para in paragraphs(preds):
         if len(para) >= 2 and _DUTY_TEXT.search(norms[para[0]]):
             return para
     return []
-
-
-def _paragraphs(preds: Sequence[Prediction]) -> list[list[int]]:
-    """Runs of units on one line (no gap between them); pre-segmented units are one each."""
-    out: list[list[int]] = []
-    for i, p in enumerate(preds):
-        prev = preds[i - 1] if i else None
-        if prev is not None and p.start >= 0 and prev.end >= 0 and p.start == prev.end:
-            out[-1].append(i)
-        else:
-            out.append([i])
-    return out
 
 
 def _mentions(preds: Sequence[Prediction], norms: Sequence[str], key: str) -> list[int]:
