@@ -51,15 +51,25 @@ def scores(model, groups: list[list], batch_units: int = 4096) -> dict[str, np.n
             batch.append(g)
             continue
         units = [u for b in batch for u in b]
-        K = model.kind_proba(units)
+        shared = _batch(units)
+        K = model.kind_proba(units) if shared is None else model.kind_proba(units, shared)
         for suffix, mode in (("", "context"), ("_iso", "isolated")):
             heads = model.heads[mode]
-            memo: dict = {}
+            memo = {} if shared is None else shared
             out["function" + suffix].append(_proba(heads["function"], units, memo, K))
             out["topics" + suffix].append(_proba(heads["topics"], units, memo, K))
         out["kind"].append(K)
         batch = [g] if g is not None else []
     return {k: np.vstack(v) for k, v in out.items()}
+
+
+def _batch(units: list):
+    """The labeller's shared inputs of a batch (``None`` for the code before there was one)."""
+    try:
+        from lawgov_nlp.batch import Batch
+    except ImportError:
+        return None
+    return Batch(units)
 
 
 def main() -> None:

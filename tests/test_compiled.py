@@ -73,5 +73,5 @@ def test_a_vocabulary_the_fast_path_cannot_pack_falls_back_to_the_analyzer():
 def test_dict_block_string_values_are_key_value_features_even_when_numeric_looking():
     spec = {"input": "layout_features", "type": "dict", "separator": "=", "vocabulary": ["kind=1", "n", "kind"]}
     block = _Block(spec, None)
-    rows, cols, vals = block._dict_matrix([{"kind": "1", "n": 2}, {"n": 0}])
+    rows, cols, vals = block.dict_matrix([{"kind": "1", "n": 2}, {"n": 0}])
     assert sorted(zip(rows.tolist(), cols.tolist(), vals.tolist())) == [(0, 0, 1.0), (0, 1, 2.0)]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lawgov_nlp.compiled import _dot_blocks
+from lawgov_nlp.batch import Batch
 from lawgov_nlp.records import Document
 from lawgov_nlp.segment import segment, units_from_texts
 from lawgov_nlp.explain import FUNCTION_SIGNALS, TOPIC_SIGNALS, explain_text, explain_units
@@ -45,7 +46,7 @@ def test_shipped_model_contributions_add_up(model):
         check(ex)
     head = model.heads["context"]["function"]
     units = segment(Document("text", REPORT))
-    logits = _dot_blocks(head._blocks, units, head._coef, head._intercept, {})
+    logits = _dot_blocks(head._blocks, head._coefT, head._intercept, Batch(units))
     seen = [str(head.classes_[j]) for j in head._columns]
     for ex in exs:
         assert ex.function.stage1_logit == pytest.approx(logits[ex.prediction.idx, seen.index(ex.function.label)])

@@ -38,7 +38,10 @@ _CHROME = re.compile(
 _CHROME_MAX_LEN = 60
 
 
-@lru_cache(maxsize=65536)
+_CACHE: dict[str, str] = {}
+_CACHE_MAX = 65536  # texts; a full cache is emptied and refilled (a stream's recent texts are what repeat)
+
+
 def normalize(text: str) -> str:
     """Normalise width, case and spacing of ``text`` for feature extraction.
 
@@ -54,8 +57,56 @@ def normalize(text: str) -> str:
     >>> normalize("加強政務公開")
     '加强政务公开'
     """
+    out = _CACHE.get(text)
+    if out is None:
+        out = _normalize(text)
+        _remember(text, out)
+    return out
+
+
+def _normalize(text: str) -> str:
     text = _to_simplified(unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip().lower()
+
+
+def _remember(text: str, out: str) -> None:
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[text] = out
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``, converting the script of all new texts in one call.
+
+    The texts are joined by newlines (a normalised text never contains one,
+    and neither NFKC nor the script conversion acts across a newline), so
+    OpenCC is called once per batch instead of once per text; a text that
+    contains a newline or an unpaired surrogate takes :func:`normalize`.
+
+    Examples
+    --------
+    >>> normalize_many(["（一）政務公開", "共１２件"])
+    ['(一)政务公开', '共12件']
+    """
+    get = _CACHE.get
+    out = list(map(get, texts))
+    todo = sorted({t for t, o in zip(texts, out) if o is None})
+    if not todo:
+        return out
+    plain = [t for t in todo if "\n" not in t and not SURROGATE.search(t)]
+    done: dict[str, str] = {t: _normalize(t) for t in todo if "\n" in t or SURROGATE.search(t)}
+    if plain:
+        nfkc = unicodedata.normalize("NFKC", "\n".join(plain))
+        pieces = _converter().convert(nfkc).split("\n")
+        if len(pieces) != len(plain):  # cannot happen (see above); never guess
+            pieces = [_normalize(t) for t in plain]
+        else:
+            pieces = [_SPACES.sub(" ", p).strip().lower() for p in pieces]
+        done.update(zip(plain, pieces))
+    if len(_CACHE) + len(done) > _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE.update(done)
+    return [done[t] if o is None else o for t, o in zip(texts, out)]
 
 
 @lru_cache(maxsize=1)

@@ -341,20 +341,57 @@ def _sources(paths: Sequence[str], failures: list[str]) -> Iterator[str]:
             _err(str(exc))
 
 
-# Sources are labelled in chunks: the model does its array work once per chunk
-# (see Labeller.label_groups), and a worker process returns a chunk's output
-# already rendered, so the parent only writes text. A chunk is also the batch
-# that is committed to the output at once.
+# Sources are committed to the output in chunks of _CHUNK files, and labelled
+# in work units of several chunks: the model does its array work once per
+# batch of about 4,000 units (see Labeller.label_groups), and the per-batch
+# cost of a handful of files would be most of the time. A work unit holds
+# whole chunks up to _WORK_BYTES of input (or one chunk, however large); a
+# worker process returns a work unit's output already rendered, chunk by
+# chunk, so the parent only writes text.
 _CHUNK = 8
+_WORK_BYTES = 512 * 1024
+_WORK_CHUNKS = 32
+
+
+def _work_units(chunks: list[list[str]], jobs: int) -> list[list[list[str]]]:
+    """Consecutive chunks grouped into work units of at most ``_WORK_BYTES`` of input.
+
+    With several processes, units are smaller where the input is small, so
+    that every process gets some (at least four units per process when there
+    are chunks enough).
+    """
+    sizes = [sum(_size(s) for s in chunk) for chunk in chunks]
+    limit = _WORK_BYTES if jobs == 1 else max(1, min(_WORK_BYTES, sum(sizes) // (4 * jobs)))
+    out: list[list[list[str]]] = []
+    unit: list[list[str]] = []
+    size = 0
+    for chunk, bytes_ in zip(chunks, sizes):
+        if unit and (size + bytes_ > limit or len(unit) >= _WORK_CHUNKS):
+            out.append(unit)
+            unit, size = [], 0
+        unit.append(chunk)
+        size += bytes_
+    if unit:
+        out.append(unit)
+    return out
+
+
+def _size(source: str) -> int:
+    try:
+        return 0 if source == "-" else os.stat(source).st_size
+    except OSError:
+        return 0  # reading it will report the problem
 
 
 def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict[str, Any],
                jobs: int, stopper: _Stopper) -> Iterator[list[tuple[str, Any]]]:
     """Yield, chunk by chunk in input order, ``(source, (n_units, rendered output) or error message)``."""
     chunks = [sources[i:i + _CHUNK] for i in range(0, len(sources), _CHUNK)]
-    if jobs == 1 or len(chunks) < 2 or "-" in sources:  # stdin is read by this process only
-        for chunk in chunks:
-            yield list(zip(chunk, _label_chunk(chunk, model, opts)))
+    work = _work_units(chunks, jobs)
+    if jobs == 1 or len(work) < 2 or "-" in sources:  # stdin is read by this process only
+        for unit in work:
+            for chunk, results in zip(unit, _label_work(unit, model, opts)):
+                yield list(zip(chunk, results))
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -375,12 +412,12 @@ def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                        initargs=(model_dir, os.getpid()))
             # Results are taken in input order, so the output is the same as
-            # with one process; at most 4 chunks per worker are in flight, so
-            # memory stays flat however long the archive.
-            todo_chunks = iter(chunks)
-            pending = deque((c, pool.submit(_worker_label, c, opts)) for c in itertools.islice(todo_chunks, 4 * jobs))
+            # with one process; at most 2 work units per worker are in flight,
+            # so memory stays flat however long the archive.
+            todo = iter(work)
+            pending = deque((u, pool.submit(_worker_label, u, opts)) for u in itertools.islice(todo, 2 * jobs))
         while pending:
-            chunk, future = pending.popleft()
+            unit, future = pending.popleft()
             try:
                 results = future.result()
             except BrokenProcessPool:
@@ -388,9 +425,10 @@ def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict
                     raise _Interrupted(stopper.pending) from None
                 raise OutputError("a worker process died (killed, or out of memory); "
                                   "what is committed is kept, run again with --resume") from None
-            for nxt in itertools.islice(todo_chunks, 1):
+            for nxt in itertools.islice(todo, 1):
                 pending.append((nxt, pool.submit(_worker_label, nxt, opts)))
-            yield list(zip(chunk, results))
+            for chunk, chunk_results in zip(unit, results):
+                yield list(zip(chunk, chunk_results))
     except BaseException:  # interrupted, or the consumer stopped: do not wait for queued chunks
         if pool is not None:
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -428,8 +466,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _worker_label(chunk: list[str], opts: dict[str, Any]) -> list[Any]:
-    return _label_chunk(chunk, _WORKER_MODEL, opts)
+def _worker_label(unit: list[list[str]], opts: dict[str, Any]) -> list[list[Any]]:
+    return _label_work(unit, _WORKER_MODEL, opts)
+
+
+def _label_work(unit: list[list[str]], model: Any, opts: dict[str, Any]) -> list[list[Any]]:
+    """Label the chunks of a work unit together; the results of each chunk."""
+    results = iter(_label_chunk([s for chunk in unit for s in chunk], model, opts))
+    return [list(itertools.islice(results, len(chunk))) for chunk in unit]
 
 
 def _label_chunk(chunk: list[str], model: Any, opts: dict[str, Any]) -> list[Any]:

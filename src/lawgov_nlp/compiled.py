@@ -12,6 +12,7 @@ anything else is refused.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,10 +20,11 @@ from typing import Any
 import numpy as np
 
 from . import decode, dockind, features
-from .clean import normalize
+from .batch import Batch
+from .clean import normalize, normalize_many
 from .errors import ModelError
 from .records import Unit
-from .tokenize import tokenize
+from .tokenize import tokenize, tokenize_many
 
 # The only functions a saved model may route units through.
 INPUTS: dict[str, Callable[..., list[Any]]] = {
@@ -108,16 +110,39 @@ def compile_blocks(union: Any) -> tuple[list[dict[str, Any]], dict[str, np.ndarr
 # ------------------------------------------------------------------ predict
 
 
-def _dot_blocks(blocks: Sequence[_Block], X: Sequence[Any], coef: np.ndarray, intercept: np.ndarray,
-                memo: dict[Any, Any]) -> np.ndarray:
-    """Linear scores ``intercept + features(X) @ coef.T``: each block adds its own share."""
-    scores = np.tile(intercept, (len(X), 1))
-    offset = 0
-    for block in blocks:
-        scores += block.scores(X, coef[:, offset:offset + block.size], memo)
-        offset += block.size
+def _dot_blocks(blocks: Sequence[_Block], coefT: Sequence[np.ndarray], intercept: np.ndarray,
+                batch: Batch) -> np.ndarray:
+    """Linear scores ``intercept + features @ coef.T`` of a batch's rows: each block adds its own share.
+
+    ``coefT`` holds each block's coefficients transposed (features x classes).
+    """
+    scores = None
+    for block, w in zip(blocks, coefT):
+        part = block.scores(batch, w)
+        scores = np.tile(intercept, (len(part), 1)) + part if scores is None else scores + part
     return scores
 
+
+def share_blocks(heads: Sequence[Any]) -> None:
+    """Let the compiled heads of a model use one object for feature blocks that are equal.
+
+    The heads of a model trained on one corpus have the same vocabularies and
+    idf weights (function and topic heads, with and without context), so a
+    batch's n-gram matrix is then built once for all of them (blocks are keyed
+    by identity in a :class:`~lawgov_nlp.batch.Batch`) and the lookup tables
+    once per model.
+    """
+    seen: list[_Block] = []
+    for head in heads:
+        blocks = getattr(head, "_blocks", None)
+        if blocks is None:
+            continue
+        for i, block in enumerate(blocks):
+            twin = next((b for b in seen if b.same_as(block)), None)
+            if twin is None:
+                seen.append(block)
+            else:
+                blocks[i] = twin
 
 
 class CompiledHead:
@@ -154,31 +179,36 @@ class CompiledHead:
                              f"{len(self._columns)} classes x {width} features")
         if self.context and (self._s2_coef is None or self._s2_intercept is None):
             raise ModelError(f"model head {self.kind}: context head without its second stage")
+        self._coefT = _split_coef(self._coef, self._blocks)
         k = len(self.classes_)
         if self.decode and self._decode_T.shape != (2, k, k):
             raise ModelError(f"model head {self.kind}: decoder transitions of shape {self._decode_T.shape}")
 
-    def _stage1(self, X: Sequence[Unit], memo: dict[Any, Any]) -> np.ndarray:
-        scores = _dot_blocks(self._blocks, X, self._coef, self._intercept, memo)
+    def _stage1(self, batch: Batch) -> np.ndarray:
+        scores = _dot_blocks(self._blocks, self._coefT, self._intercept, batch)
         seen = 1.0 / (1.0 + np.exp(-scores))
         if self.kind == "function":
             seen /= seen.sum(axis=1, keepdims=True)
-        P = np.zeros((len(X), len(self.classes_)))
+        P = np.zeros((batch.n, len(self.classes_)))
         P[:, self._columns] = seen
         return P
 
-    def predict_proba(self, X: Sequence[Unit], memo: dict[Any, Any] | None = None,
+    def predict_proba(self, X: Sequence[Unit], memo: Batch | None = None,
                       kind_proba: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities of the units ``X``.
 
-        Heads that label the same units may pass the same ``memo`` dict: the
-        feature inputs they share (texts, layout features) are computed once.
+        Heads that label the same units may pass the same ``memo``, a
+        :class:`~lawgov_nlp.batch.Batch` of ``X``: the feature inputs they share
+        (normalised texts, n-gram matrices, cue scans) are computed once.
         A head trained with document kinds needs ``kind_proba`` (units x kinds).
         """
         X = list(X)
         if not X:
             return np.zeros((0, len(self.classes_)))
-        P = self._stage1(X, {} if memo is None else memo)
+        batch = Batch(X) if memo is None else memo
+        if batch.n != len(X):
+            raise ValueError(f"the batch has {batch.n} units, X has {len(X)}")
+        P = self._stage1(batch)
         if not self.context:
             return P
         K = None
@@ -188,17 +218,17 @@ class CompiledHead:
                                  f"kind_proba of shape ({len(X)}, {self.n_kinds}) is needed")
             K = np.asarray(kind_proba, dtype=np.float64) @ self._kind_ratio
         if self.kind == "function":
-            Z = features.function_pairs(X, P, self.classes_, self._prior, self.window, K)
+            Z = features.function_pairs(X, P, self.classes_, self._prior, self.window, K, batch=batch)
             s = (_rowdot(Z, self._s2_coef) + self._s2_intercept[0]).reshape(len(X), -1)
             s -= s.max(axis=1, keepdims=True)
             e = np.exp(s)
             P2 = e / e.sum(axis=1, keepdims=True)
             if not self.decode:
                 return P2
-            heading = np.fromiter((u.is_heading for u in X), dtype=np.int64, count=len(X))
+            heading = batch.flags("is_heading").astype(np.int64)
             groups = decode.groups_of([u.doc for u in X], [u.idx for u in X])
             return decode.marginals(P2, groups, heading, self._decode_scale, self._decode_T)
-        Z = features.topic_pairs(X, P, self.window, K)
+        Z = features.topic_pairs(X, P, self.window, K, batch=batch)
         s = _rowdot(Z, self._s2_coef) + self._s2_intercept[0]
         return (1.0 / (1.0 + np.exp(-s))).reshape(len(X), -1)
 
@@ -213,10 +243,13 @@ class _Block:
     """One feature block: an input function and a tf-idf or dict vectoriser.
 
     ``scores`` computes the block's share of the linear scores for a batch of
-    units with whole-array numpy operations: n-grams become integer keys that
-    are looked up in the sorted keys of the vocabulary, so no Python work is
-    done per n-gram. ``_terms`` is the analyzer of the fitted vectoriser written
-    plainly; a test checks that both give the same matrix.
+    units with whole-array numpy operations: the character n-grams of all the
+    batch's texts become integer keys computed from one code-point array, the
+    words come from one segmenter call per batch, and both are looked up in
+    the sorted keys of the vocabulary at once, so no Python work is done per
+    n-gram; layout features come as columns (``features.layout_columns``).
+    ``_terms`` is the analyzer of the fitted vectoriser written plainly; a
+    test checks that both give the same matrix.
     """
 
     _BITS = 21  # code points fit in 21 bits, so a character 3-gram fits in an int64
@@ -231,6 +264,7 @@ class _Block:
         self.type = spec["type"]
         self.vocabulary = list(spec["vocabulary"])
         self.size = len(self.vocabulary)
+        self._spec = {k: v for k, v in spec.items() if k not in ("name", "vocabulary")}
         if self.type == "tfidf":
             if spec["analyzer"] not in ("word", "char"):
                 raise ModelError(f"model names an unknown analyzer {spec['analyzer']!r}")
@@ -248,45 +282,79 @@ class _Block:
         else:
             raise ModelError(f"model names an unknown feature type {self.type!r}")
 
+    def same_as(self, other: _Block) -> bool:
+        """Whether both blocks compute the same matrix (same input, analyzer, vocabulary and weights)."""
+        if self is other:
+            return True
+        if self._spec != other._spec or self.size != other.size or self.vocabulary != other.vocabulary:
+            return False
+        return self.type != "tfidf" or bool(np.array_equal(self.idf, other.idf))
+
     # -------------------------------------------------------------- scores
 
-    def scores(self, X: Sequence[Unit], coef: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
-        """This block's contribution ``features @ coef.T`` for the units ``X``."""
-        key = (self.input.__name__, tuple(sorted(self.kw_args.items())))
-        if key not in memo:
-            memo[key] = self.input(X, **self.kw_args)
-        inputs = memo[key]
-        if self.type == "dict":
-            return _dot(len(X), *self._dict_matrix(inputs), coef)
-        # Units of a document share their title and often their section path:
-        # compute each distinct input once.
-        first: dict[str, int] = {}
-        inverse = np.fromiter((first.setdefault(t, len(first)) for t in inputs), dtype=np.int64, count=len(inputs))
-        distinct = list(first)
-        return _dot(len(distinct), *self.matrix(distinct), coef)[inverse]
+    def scores(self, batch: Batch, coefT: np.ndarray) -> np.ndarray:
+        """This block's contribution ``features @ coefT`` for the rows of ``batch`` (units, or documents)."""
+        n, rows, cols, vals, inverse = batch.memo((id(self), "matrix"), lambda: self._batch_matrix(batch))
+        out = _dot(n, rows, cols, vals, coefT)
+        return out if inverse is None else out[inverse]
 
-    def coordinates(self, X: Sequence[Any], memo: dict[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This block's feature matrix of the units ``X`` as ``(rows, cols, values)``.
+    def coordinates(self, X: Sequence[Any], memo: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This block's feature matrix of the units ``X`` as ``(rows, cols, values)``, sorted by row.
 
         ``scores`` is this matrix times the coefficients; explanations read it
         to give each feature's term (:mod:`lawgov_nlp.explain`).
         """
-        memo = {} if memo is None else memo
-        key = (self.input.__name__, tuple(sorted(self.kw_args.items())))
-        if key not in memo:
-            memo[key] = self.input(X, **self.kw_args)
+        batch = Batch(X) if memo is None else memo
+        n, rows, cols, vals, inverse = batch.memo((id(self), "matrix"), lambda: self._batch_matrix(batch))
+        if inverse is None:
+            return rows, cols, vals
+        # one row per unit: the rows of each unit's distinct input, in unit order
+        bounds = np.searchsorted(rows, np.arange(n + 1))
+        lo, hi = bounds[inverse], bounds[inverse + 1]
+        counts = hi - lo
+        take = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
+        return np.repeat(np.arange(len(inverse)), counts), cols[take], vals[take]
+
+    def _batch_matrix(self, batch: Batch) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(rows of the matrix, rows, cols, vals, inverse)``: the matrix of the distinct inputs, and
+        which of its rows is each row of the batch (``None``: one row per unit or document already)."""
+        name = self.input.__name__
         if self.type == "dict":
-            return self._dict_matrix(memo[key])
-        return self.matrix(list(memo[key]))
+            from .dockind import doc_stats_columns
+            from .features import layout_columns
+
+            if name == "layout_features":
+                columns, n = layout_columns(batch, **self.kw_args), batch.n
+            elif name == "doc_stats":
+                columns, n = doc_stats_columns(batch), batch.documents.n_docs
+            else:  # pragma: no cover - INPUTS lists no other dict input
+                raise ModelError(f"feature input {name!r} has no batch form")
+            return (n, *self._columns_matrix(columns, n), None)
+        inverse = None
+        if name == "unit_texts":
+            norms = batch.norms
+        elif name == "doc_texts":
+            from .dockind import doc_texts
+
+            norms = normalize_many(doc_texts(batch.documents.groups(batch.units)))
+        else:
+            texts, inverse = batch.distinct(name, _DISTINCT[name])
+            norms = normalize_many(texts)
+        return (len(norms), *self._norm_matrix(norms), inverse)
 
     def matrix(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The tf-idf matrix of ``texts`` as ``(rows, cols, values)``."""
+        return self._norm_matrix(normalize_many(list(texts)), texts)
+
+    def _norm_matrix(self, norms: list[str], raw: list[str] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tf-idf matrix of texts given normalised (``raw``: as given, for the plain analyzer)."""
         if self._keys is None:
             self._prepare()
         if self._fast:
-            rows, cols = self._char_hits(texts) if self.analyzer == "char" else self._word_hits(texts)
+            rows, cols = self._char_hits(norms) if self.analyzer == "char" else self._word_hits(norms)
         else:
-            rows, cols = self._slow_hits(texts)
+            rows, cols = self._slow_hits(norms if raw is None else raw)
         if not len(rows):
             return rows, cols, np.zeros(0)
         pair, counts = np.unique(rows * self.size + cols, return_counts=True)
@@ -294,34 +362,39 @@ class _Block:
         tf = 1.0 + np.log(counts) if self.sublinear else counts.astype(np.float64)
         vals = tf * self.idf[cols]
         if self.norm == "l2":
-            norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(texts)))
-            vals = vals / norms[rows]
+            norms_ = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(norms)))
+            vals = vals / norms_[rows]
         return rows, cols, vals
 
     def _prepare(self) -> None:
         bits = self._BITS
         if self.analyzer == "char":
+            lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=self.size)
+            self._fast = self.max_n <= 3 and bool(((lengths > 0) & (lengths <= 3)).all())
             keys = np.zeros(self.size, dtype=np.int64)
-            for i, term in enumerate(self.vocabulary):
-                k = 0
-                for ch in term:
-                    k = (k << bits) | (ord(ch) + 1)
-                keys[i] = k
-            self._fast = self.max_n <= 3 and all(0 < len(t) <= 3 for t in self.vocabulary)
+            if self._fast:  # the keys of all terms at once: (cp1 + 1) << 42 | (cp2 + 1) << 21 | (cp3 + 1)
+                cp = np.frombuffer("".join(self.vocabulary).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+                first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+                for j in range(3):
+                    has = lengths > j
+                    keys[has] = (keys[has] << bits) | cp[first[has] + j]
         else:
             # Word n-grams of at most two tokens: a token gets the id of its
             # unigram term; a bigram key is (id1, id2) packed in an int64.
             self._unigram = {t: i for i, t in enumerate(self.vocabulary) if " " not in t}
             keys = np.full(self.size, -1, dtype=np.int64)
             self._fast = self.max_n <= 2
+            get = self._unigram.get
             for i, term in enumerate(self.vocabulary):
-                parts = term.split(" ")
-                if len(parts) == 1:
+                if " " not in term:
                     keys[i] = i
-                elif len(parts) == 2 and parts[0] in self._unigram and parts[1] in self._unigram:
-                    keys[i] = (self._unigram[parts[0]] + 1) * (self.size + 1) + self._unigram[parts[1]] + self.size + 1
-                else:
+                    continue
+                parts = term.split(" ")
+                a, b = (get(parts[0]), get(parts[1])) if len(parts) == 2 else (None, None)
+                if a is None or b is None:
                     self._fast = False
+                else:
+                    keys[i] = (a + 1) * (self.size + 1) + b + self.size + 1
         order = np.argsort(keys, kind="stable")
         self._keys, self._cols = keys[order], order
 
@@ -330,11 +403,12 @@ class _Block:
         hit = self._keys[pos] == keys
         return rows[hit], self._cols[pos[hit]]
 
-    def _char_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        docs = [_WHITE.sub(" ", normalize(t)) for t in texts]
-        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        cp = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-        row = np.repeat(np.arange(len(docs), dtype=np.int64), lens)
+    def _char_hits(self, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        # The fitted analyzer collapses runs of white space (``_WHITE``) after
+        # normalising; a normalised text has none left, so that step is skipped.
+        lens = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
+        cp = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        row = np.repeat(np.arange(len(norms), dtype=np.int64), lens)
         keys, rows = [], []
         for n in range(self.min_n, self.max_n + 1):
             m = len(cp) - n + 1
@@ -350,16 +424,10 @@ class _Block:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return self._lookup(np.concatenate(keys), np.concatenate(rows))
 
-    def _word_hits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        get = self._unigram.get
-        ids: list[int] = []
-        lens: list[int] = []
-        for t in texts:
-            tokens = tokenize(t)
-            ids += [get(w, -1) for w in tokens]
-            lens.append(len(tokens))
-        tok = np.asarray(ids, dtype=np.int64)
-        row = np.repeat(np.arange(len(texts), dtype=np.int64), np.asarray(lens, dtype=np.int64))
+    def _word_hits(self, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        tokens, lengths = tokenize_many(norms)
+        tok = np.fromiter(map(self._unigram.get, tokens, itertools.repeat(-1)), dtype=np.int64, count=len(tokens))
+        row = np.repeat(np.arange(len(norms), dtype=np.int64), np.asarray(lengths, dtype=np.int64))
         keys, rows = [], []
         if self.min_n <= 1:
             keys.append(tok[tok >= 0])
@@ -395,7 +463,8 @@ class _Block:
             grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         return grams
 
-    def _dict_matrix(self, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def dict_matrix(self, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The matrix of feature dicts (as the fitted DictVectorizer makes it), sorted by row."""
         keys: list[str] = []
         values: list[Any] = []
         for item in items:
@@ -411,12 +480,64 @@ class _Block:
         keep = (cols >= 0) & (vals != 0)
         return rows[keep], cols[keep], vals[keep]
 
+    def _columns_matrix(self, columns: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The matrix of features given as columns (name -> value of every row), sorted by row."""
+        rows, cols, vals = [], [], []
+        for name, values in columns.items():
+            j = self.index.get(name)
+            if j is None:
+                continue
+            nz = np.flatnonzero(values)
+            rows.append(nz)
+            cols.append(np.full(len(nz), j, dtype=np.int64))
+            vals.append(np.asarray(values, dtype=np.float64)[nz])
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        rows_, cols_, vals_ = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        order = np.lexsort((cols_, rows_))
+        return rows_[order], cols_[order], vals_[order]
 
-def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """``M @ coef.T`` for the sparse ``n``-row matrix ``M`` given as coordinates."""
-    out = np.empty((n, coef.shape[0]))
-    for k in range(coef.shape[0]):
-        out[:, k] = np.bincount(rows, weights=vals * coef[k, cols], minlength=n)
+
+# The per-unit strings of the inputs whose distinct values are vectorised once per batch.
+_DISTINCT: dict[str, Callable[[Unit], str]] = {
+    "section_texts": lambda u: " ".join(u.section),
+    "title_texts": lambda u: u.title,
+}
+
+
+def _split_coef(coef: np.ndarray, blocks: Sequence[_Block]) -> list[np.ndarray]:
+    """Each block's slice of the coefficients, transposed and contiguous (features x classes)."""
+    out, offset = [], 0
+    for block in blocks:
+        out.append(np.ascontiguousarray(coef[:, offset:offset + block.size].T))
+        offset += block.size
+    return out
+
+
+# Above this many matrix entries a batch's products go through scipy.sparse
+# (compiled, ~20x faster than the numpy form on a batch of 4,000 units); below
+# it, numpy alone, so that labelling one short report never imports scipy
+# (0.2 s). Both sum each row's entries in column order (tested to agree to 1e-12).
+_SCIPY_MIN_ENTRIES = 20_000
+
+
+def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coefT: np.ndarray) -> np.ndarray:
+    """``M @ coefT`` for the sparse ``n``-row matrix ``M`` given as coordinates sorted by row.
+
+    Each row's sum runs over its own entries only, in column order, so a
+    unit's score does not depend on the other units of its batch.
+    """
+    if not len(rows):
+        return np.zeros((n, coefT.shape[1]))
+    if len(rows) >= _SCIPY_MIN_ENTRIES:
+        import scipy.sparse
+
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return np.asarray(scipy.sparse.csr_matrix((vals, cols, indptr), shape=(n, coefT.shape[0])) @ coefT)
+    out = np.zeros((n, coefT.shape[1]))
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    out[rows[starts]] = np.add.reduceat(coefT[cols] * vals[:, None], starts, axis=0)
     return out
 
 

@@ -63,6 +63,32 @@ def doc_stats(docs: Sequence[Sequence[Unit]]) -> list[dict[str, float]]:
     return rows
 
 
+def doc_stats_columns(batch: Any) -> dict[str, np.ndarray]:
+    """``doc_stats`` of the documents of a batch as columns (one value per document, first-seen order).
+
+    Counts come from the batch's shared cue scans and section cues, summed per
+    document; the values are those of :func:`doc_stats`.
+    """
+    from .features import FUNCTION_CUES, _STAT
+
+    docs = batch.documents
+    n = np.maximum(docs.sizes, 1).astype(float)
+    cols: dict[str, np.ndarray] = {}
+    for label, pattern in FUNCTION_CUES.items():
+        cols[f"cue_share={label}"] = docs.counts(batch.has(pattern)) / n
+    parts = batch.section_cues
+    for label in FUNCTIONS:
+        cols[f"part_share={label}"] = docs.counts(parts == label) / n
+    cols["part_share=none"] = docs.counts(parts == "") / n
+    cols["heading_share"] = docs.counts(batch.flags("is_heading")) / n
+    cols["chrome_share"] = docs.counts(batch.flags("chrome")) / n
+    cols["stat_share"] = docs.counts(batch.has(_STAT)) / n
+    size = np.minimum(docs.sizes // 10, 6)
+    for v in dict.fromkeys(size.tolist()):
+        cols[f"units={v}"] = (size == v).astype(float)
+    return cols
+
+
 def by_document(units: Sequence[Unit]) -> tuple[list[list[Unit]], np.ndarray]:
     """Group units by their ``doc`` (first-seen order); the group index of every unit."""
     index: dict[str, int] = {}
@@ -201,13 +227,47 @@ class CompiledKindHead:
         if self._coef.shape != (len(KINDS), width):
             raise ModelError(f"document-kind head: coefficients {self._coef.shape} do not match "
                              f"{len(KINDS)} kinds x {width} features")
+        from .compiled import _split_coef
+
+        self._coefT = _split_coef(self._coef, self._blocks)
 
     def predict_proba(self, docs: Sequence[Sequence[Unit]]) -> np.ndarray:
+        """Kind probabilities of each document given as the list of its units (documents x kinds)."""
         if not len(docs):
             return np.zeros((0, len(KINDS)))
+        from .batch import Batch
+        from .records import Unit
+
+        # a batch of all units, each group its own document even if two share a ``doc`` id
+        units = [Unit(**{**u.__dict__, "doc": f"{i}\x00{u.doc}"}) for i, g in enumerate(docs) for u in g]
+        P = self.predict_batch(Batch(units))
+        out = np.zeros((len(docs), len(KINDS)))
+        nonempty = [i for i, g in enumerate(docs) if len(g)]
+        out[nonempty] = P
+        if len(nonempty) < len(docs):  # a document without units: the kinds of an empty text
+            out[[i for i, g in enumerate(docs) if not len(g)]] = self._empty()
+        return out
+
+    def predict_batch(self, batch: Any) -> np.ndarray:
+        """Kind probabilities of the documents of a :class:`~lawgov_nlp.batch.Batch` (first-seen order)."""
         from .compiled import _dot_blocks
 
-        s = _dot_blocks(self._blocks, list(docs), self._coef, self._intercept, {})
+        if not batch.n:
+            return np.zeros((0, len(KINDS)))
+        s = _dot_blocks(self._blocks, self._coefT, self._intercept, batch)
         # one-vs-rest, normalised as OneVsRestClassifier.predict_proba does
         p = 1.0 / (1.0 + np.exp(-s))
         return p / p.sum(axis=1, keepdims=True)
+
+    def _empty(self) -> np.ndarray:
+        from .compiled import _dot
+
+        s = self._intercept.copy()
+        offset = 0
+        for block, w in zip(self._blocks, self._coefT):
+            if block.type == "dict":
+                rows, cols, vals = block.dict_matrix(doc_stats([[]]))
+                s = s + _dot(1, rows, cols, vals, w)[0]
+            offset += block.size
+        p = 1.0 / (1.0 + np.exp(-s))
+        return p / p.sum()

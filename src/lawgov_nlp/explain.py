@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from . import features
+from .batch import Batch
 from .compiled import CompiledHead
 from .records import Document, Prediction, Unit
 
@@ -194,8 +195,8 @@ def explain_units(units: Sequence[Unit], model: Any = None, context: bool = True
         return []
     preds = labeller.label_units(units, context=context)
     heads = labeller.heads["context" if context else "isolated"]
-    memo: dict[Any, Any] = {}
-    K = labeller.kind_proba(units)
+    memo = Batch(units)
+    K = labeller.kind_proba(units, memo)
     fhead, thead = _compiled(heads["function"], "function"), _compiled(heads["topics"], "topics")
     fex = _explain_head(fhead, units, memo, K if fhead.n_kinds else None)
     tex = _explain_head(thead, units, memo, K if thead.n_kinds else None)
@@ -237,7 +238,7 @@ def _compiled(head: Any, kind: str) -> CompiledHead:
     return cached[1]
 
 
-def _explain_head(head: CompiledHead, X: list[Unit], memo: dict[Any, Any], K: np.ndarray | None) -> Any:
+def _explain_head(head: CompiledHead, X: list[Unit], memo: Batch, K: np.ndarray | None) -> Any:
     """A function ``(row, label) -> ClassExplanation`` for the units ``X``."""
     n, k = len(X), len(head.classes_)
     classes = [str(c) for c in head.classes_]
@@ -263,13 +264,13 @@ def _explain_head(head: CompiledHead, X: list[Unit], memo: dict[Any, Any], K: np
     if head.context:
         KL = None if K is None else np.asarray(K, dtype=np.float64) @ head._kind_ratio
         if head.kind == "function":
-            Z = features.function_pairs(X, P1, head.classes_, head._prior, head.window, KL)
+            Z = features.function_pairs(X, P1, head.classes_, head._prior, head.window, KL, batch=memo)
             s = (Z * head._s2_coef).sum(axis=1).reshape(n, k) + head._s2_intercept[0]
             e = np.exp(s - s.max(axis=1, keepdims=True))
             P2 = e / e.sum(axis=1, keepdims=True)
             names = list(FUNCTION_SIGNALS)
         else:
-            Z = features.topic_pairs(X, P1, head.window, KL)
+            Z = features.topic_pairs(X, P1, head.window, KL, batch=memo)
             s = (Z * head._s2_coef).sum(axis=1).reshape(n, k) + head._s2_intercept[0]
             P2 = 1.0 / (1.0 + np.exp(-s))
             names = list(TOPIC_SIGNALS)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from .clean import normalize
+from .clean import normalize, normalize_many
 from .records import Unit
 from .segment import heading_level
 from .tokenize import tokenize
@@ -41,26 +41,30 @@ _PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # Words that name each core topic (ANNOTATION.md, topic table); a feature, not a rule.
 _TOPIC_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("disclosure", re.compile(r"政务公开|信息公开|依申请|政策解读|政府网站|政务新媒体|开放日|主动公开|公开(?!征求)")),
-    ("enforcement", re.compile(r"执法|处罚|检查|案卷|三项制度|双随机|罚款|行政强制|稽查|查处")),
-    ("reconsideration", re.compile(r"复议|纠错率")),
+    ("disclosure", re.compile(r"政务公开|信息公开|依申请|政策解读|政府网站|政务新媒体|开放日|主动公开|公开(?!征求)", re.M)),
+    ("enforcement", re.compile(r"执法|处罚|检查|案卷|三项制度|双随机|罚款|行政强制|稽查|查处", re.M)),
+    ("reconsideration", re.compile(r"复议|纠错率", re.M)),
 )
+# Patterns that lawgov_nlp.batch scans over a whole batch (units joined by
+# newlines) are compiled with re.M and never match a newline: ``[^\S\n]``
+# where ``\s`` would do on one unit (a normalised text has no newline, so on a
+# unit both mean the same), ``[^...\n]`` in look-aheads.
 # The guideline's cue words for each function (ANNOTATION.md, function table).
 # Stage 2 weighs "the unit shows a cue of class k" with one weight for all k.
 FUNCTION_CUES: dict[str, re.Pattern[str]] = {
-    "achievement": re.compile(r"开展|完成|建立|出台|共计|同比|达到|\d\s*(?:%|件|次|个|人|场)"),
-    "problem": re.compile(r"不足|有待|不够|仍然存在|仍存在|还存在|短板|薄弱|欠缺|不到位|不平衡|滞后|差距"),
-    "cause": re.compile(r"原因|由于|导致|究其|根源"),
+    "achievement": re.compile(r"开展|完成|建立|出台|共计|同比|达到|\d[^\S\n]*(?:%|件|次|个|人|场)", re.M),
+    "problem": re.compile(r"不足|有待|不够|仍然存在|仍存在|还存在|短板|薄弱|欠缺|不到位|不平衡|滞后|差距", re.M),
+    "cause": re.compile(r"原因|由于|导致|究其|根源", re.M),
     # 将 as the future auxiliary, not 现将 ("hereby", the forwarding formula) nor the
     # object marker (将X纳入/作为...); 要 as "must", not 主要/重要/需要/要求/要点.
     # 进一步 is left out: it occurs in more achievement units than plan units.
     "plan": re.compile(
-        r"^(?:下一步|下步|今后|明年)|(?<![现坚])将(?![^,，。;；]{0,15}(?:纳入|作为|列入|融入|摆在|贯穿|推向|落实到|转化为|作出|予以|报告如下))|"
-        r"(?<![重主需纲首摘概必])要(?![求点素件闻])|计划|拟|力争|\d{4}年度?(?:工作)?(?:安排|计划|目标)"),
+        r"^(?:下一步|下步|今后|明年)|(?<![现坚])将(?![^,，。;；\n]{0,15}(?:纳入|作为|列入|融入|摆在|贯穿|推向|落实到|转化为|作出|予以|报告如下))|"
+        r"(?<![重主需纲首摘概必])要(?![求点素件闻])|计划|拟|力争|\d{4}年度?(?:工作)?(?:安排|计划|目标)", re.M),
 }
-_NUMBER = re.compile(r"\d")
-_STAT = re.compile(r"\d\s*(?:%|件|次|人|个|项|场|条|家|万|余)")
-_FUTURE = re.compile(r"^(?:下一步|下步|今后|明年|\d{4}年(?:度)?[,，]?\s*(?:我|将|要))|将|要|计划|拟|力争|进一步")
+_NUMBER = re.compile(r"\d", re.M)
+_STAT = re.compile(r"\d[^\S\n]*(?:%|件|次|人|个|项|场|条|家|万|余)", re.M)
+_FUTURE = re.compile(r"^(?:下一步|下步|今后|明年|\d{4}年(?:度)?[,，]?[^\S\n]*(?:我|将|要))|将|要|计划|拟|力争|进一步", re.M)
 
 
 @lru_cache(maxsize=8192)
@@ -174,6 +178,59 @@ def layout_features(units: Sequence[Unit], context: bool = True) -> list[dict[st
     return rows
 
 
+_ENDS_CLOSED = frozenset(("。", "!", "?", ";", ":", ")", "”"))
+
+
+def layout_columns(batch: Any, context: bool = True) -> dict[str, Any]:
+    """``layout_features`` of a whole batch as columns: feature name -> value of every unit.
+
+    The same features and values as the dicts of :func:`layout_features`
+    (which training reads), built with one scan per cue pattern and one
+    lookup per distinct section path instead of one dict per unit.
+    """
+    import numpy as np
+
+    units, norms, n = batch.units, batch.norms, batch.n
+    cols: dict[str, Any] = {}
+
+    def onehot(prefix: str, values: Any) -> None:
+        values = np.asarray(values, dtype=object)
+        for v in dict.fromkeys(values.tolist()):
+            cols[f"{prefix}={v}"] = (values == v).astype(float)
+
+    heading = batch.flags("is_heading")
+    cols["heading"] = heading.astype(float)
+    onehot("level", batch.flags("heading_level"))
+    cols["chrome"] = batch.flags("chrome").astype(float)
+    cols["number"] = batch.has(_NUMBER)
+    cols["stat"] = batch.has(_STAT)
+    cols["future"] = batch.has(_FUTURE)
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
+    onehot("len", np.minimum(lengths // 10, 8))
+    cols["ends_open"] = np.fromiter((t[-1:] not in _ENDS_CLOSED for t in norms), dtype=float, count=n)
+    rows = np.flatnonzero(heading)
+    if len(rows):
+        cues = np.array([part_cue(norms[r]) for r in rows.tolist()], dtype=object)
+        for v in dict.fromkeys(cues.tolist()):
+            col = np.zeros(n)
+            col[rows[cues == v]] = 1.0
+            cols[f"own_cue={v}"] = col
+    for (topic, _), counts in zip(_TOPIC_CUES, topic_cue_matrix(batch).T):
+        cols[f"topic_cue={topic}"] = counts
+    if context:
+        keys, inverse = batch.distinct("section_title", lambda u: (tuple(u.section), u.title))
+        shared = [_section_layout(section, title) for section, title in keys]
+        for name in dict.fromkeys(k for f in shared for k in f):
+            cols[name] = np.array([float(f.get(name, 0)) for f in shared])[inverse]
+        idx = batch.flags("idx").astype(np.int64)
+        total = batch.flags("n_units").astype(np.int64)
+        position = idx / np.maximum(total - 1, 1)
+        onehot("pos", np.minimum((position * 10).astype(np.int64), 9))
+        cols["first3"] = (idx < 3).astype(float)
+        cols["last3"] = (total - idx <= 3).astype(float)
+    return cols
+
+
 @lru_cache(maxsize=4096)
 def _section_layout(section: tuple[str, ...], title: str) -> dict[str, Any]:
     # What a unit's section path and title show; shared by the units under one heading.
@@ -260,25 +317,9 @@ def section_cue(unit: Unit) -> str:
 
 def context_means(X: Sequence[Unit], P: Any, window: int) -> tuple[Any, Any]:
     """Mean scores of each unit's neighbours (±window, same document) and of its document."""
-    import numpy as np
+    from .batch import Documents
 
-    by_doc: dict[str, list[int]] = {}
-    for row, u in enumerate(X):
-        by_doc.setdefault(u.doc, []).append(row)
-    near = P.copy()
-    whole = P.copy()
-    for rows in by_doc.values():
-        rows = sorted(rows, key=lambda r: X[r].idx)
-        block = P[rows]
-        whole[rows] = block.mean(axis=0)
-        n = len(rows)
-        if n < 2:
-            continue
-        csum = np.vstack([np.zeros((1, P.shape[1])), np.cumsum(block, axis=0)])
-        k = np.arange(n)
-        lo, hi = np.maximum(0, k - window), np.minimum(n, k + window + 1)
-        near[rows] = (csum[hi] - csum[lo] - block) / (hi - lo - 1)[:, None]
-    return near, whole
+    return Documents(X).context_means(P, window)
 
 
 def kind_log_ratio(K: Any, y: Any, prior: Any, alpha: float = 20.0, multilabel: bool = False) -> Any:
@@ -306,27 +347,32 @@ def kind_log_ratio(K: Any, y: Any, prior: Any, alpha: float = 20.0, multilabel: 
     return np.log(share) - np.log(prior)[None, :]
 
 
-def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int, KL: Any = None) -> Any:
+def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: int, KL: Any = None,
+                   batch: Any = None) -> Any:
     """Stage-2 rows for the function head: one per (unit, class), class-symmetric.
 
     Each signal has one weight shared by all classes, so "the section names
     class k" or "the unit shows a cue word of class k" counts the same for
     ``cause`` (a handful of examples) as for ``achievement``. Where a section names a class, scores are taken relative to
     the class's share of the training data, so a rare class is not buried by its
-    prior before the structure is weighed.
+    prior before the structure is weighed. ``batch`` (a :class:`~lawgov_nlp.batch.Batch`
+    of ``X``) shares the cue scans with the other heads.
     """
     import numpy as np
 
+    from .batch import Batch
+
+    batch = Batch(X) if batch is None else batch
     n, k = P.shape
     # the guideline's cue words of each class in the unit (chrome for ``other``)
-    norms = [normalize(u.text) for u in X]
-    text_cue = np.array([[bool(FUNCTION_CUES[c].search(norm)) if c in FUNCTION_CUES else u.chrome
-                          for c in classes] for u, norm in zip(X, norms)], dtype=float).reshape(n, k)
-    near, whole = context_means(X, np.hstack([P, text_cue]), window)
+    chrome = batch.flags("chrome").astype(float)
+    text_cue = np.stack([batch.has(FUNCTION_CUES[c]) if c in FUNCTION_CUES else chrome for c in classes],
+                        axis=1).reshape(n, k)
+    near, whole = batch.documents.context_means(np.hstack([P, text_cue]), window)
     near, near_cue = near[:, :k], near[:, k:]
     whole, whole_cue = whole[:, :k], whole[:, k:]
-    cues = np.array([section_cue(u) for u in X], dtype=object)
-    heading = np.array([u.is_heading for u in X], dtype=float)
+    cues = batch.section_cues
+    heading = batch.flags("is_heading").astype(float)
     cue_is_k = (cues[:, None] == np.asarray(classes, dtype=object)[None, :]).astype(float)
     no_cue = np.repeat((cues == "")[:, None], k, axis=1).astype(float)
     has_cue = 1.0 - no_cue
@@ -349,22 +395,41 @@ def function_pairs(X: Sequence[Unit], P: Any, classes: Any, prior: Any, window: 
     return np.stack(cols, axis=-1).reshape(n * k, -1)
 
 
-def topic_pairs(X: Sequence[Unit], P: Any, window: int, KL: Any = None) -> Any:
+def topic_pairs(X: Sequence[Unit], P: Any, window: int, KL: Any = None, batch: Any = None) -> Any:
     """Stage-2 rows for the topic head: one per (unit, topic), topic-symmetric."""
     import numpy as np
+
+    from .batch import Batch
 
     def logit(p: Any) -> Any:
         p = np.clip(p, _EPS, 1 - _EPS)
         return np.log(p) - np.log1p(-p)
 
-    near, whole = context_means(X, P, window)
+    batch = Batch(X) if batch is None else batch
+    near, whole = batch.documents.context_means(P, window)
     n, k = P.shape
-    own = np.array([topic_cues(u.text) for u in X], dtype=float).reshape(n, k)
-    sec = np.array([topic_cues(" ".join(u.section[-2:])) for u in X], dtype=float).reshape(n, k)
-    title = np.array([topic_cues(u.title) for u in X], dtype=float).reshape(n, k)
+    own = topic_cue_matrix(batch)
+    sec = _distinct_topic_cues(batch, "near_section", lambda u: " ".join(u.section[-2:]))
+    title = _distinct_topic_cues(batch, "title", lambda u: u.title)
     cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0]
     if KL is not None:  # how much more common each topic is in this document's kind
         cols.append(KL)
     eye = np.repeat(np.eye(k)[None, :, :], n, axis=0)
     feats = np.concatenate([np.stack(cols, axis=-1).astype(float), eye], axis=-1)
     return feats.reshape(n * k, -1)
+
+
+def topic_cue_matrix(batch: Any) -> Any:
+    """``topic_cues`` of every unit of a batch (units x topics), from one scan per topic."""
+    import numpy as np
+
+    return np.stack([batch.counts(pattern) for _, pattern in _TOPIC_CUES], axis=1).astype(float)
+
+
+def _distinct_topic_cues(batch: Any, key: str, value: Any) -> Any:
+    """``topic_cues(value(u))`` of every unit, counted once per distinct value."""
+    import numpy as np
+
+    texts, inverse = batch.distinct(key, value)
+    rows = np.array([_topic_cue_counts(t) for t in normalize_many(texts)], dtype=float).reshape(len(texts), -1)
+    return rows[inverse]

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import CompiledHead
+from .batch import Batch
+from .compiled import CompiledHead, share_blocks
 from .errors import ModelError
 from .labels import FUNCTIONS, KINDS, TOPICS
 from .records import Document, Prediction, Unit
@@ -43,6 +44,7 @@ class Labeller:
         self.heads = heads
         self.meta = meta or {}
         self.kind_head = kind_head
+        share_blocks([h for g in heads.values() for h in g.values()] + [kind_head])
 
     @classmethod
     def load(cls, path: str | Path) -> Labeller:
@@ -77,14 +79,17 @@ class Labeller:
             heads["doc_kind"] = self.kind_head
         return persist.save(heads, self.meta, path)
 
-    def kind_proba(self, units: Sequence[Unit]) -> np.ndarray | None:
-        """Each unit's document-kind probabilities (units x kinds), or None without a kind head."""
+    def kind_proba(self, units: Sequence[Unit], batch: Batch | None = None) -> np.ndarray | None:
+        """Each unit's document-kind probabilities (units x kinds), or None without a kind head.
+
+        ``batch`` is a :class:`~lawgov_nlp.batch.Batch` of ``units`` whose inputs the heads share.
+        """
         if self.kind_head is None:
             return None
-        from .dockind import by_document
-
-        groups, which = by_document(units)
-        return self.kind_head.predict_proba(groups)[which]
+        batch = Batch(units) if batch is None else batch
+        if hasattr(self.kind_head, "predict_batch"):
+            return self.kind_head.predict_batch(batch)[batch.documents.which]
+        return self.kind_head.predict_proba(batch.documents.groups(batch.units))[batch.documents.which]
 
     def label_units(self, units: Sequence[Unit], context: bool = True) -> list[Prediction]:
         """Label units (of one or several documents, each in order)."""
@@ -92,9 +97,9 @@ class Labeller:
         if not units:
             return []
         heads = self.heads["context" if context else "isolated"]
-        memo: dict[Any, Any] = {}  # feature inputs the two heads share
-        K = self.kind_proba(units)
-        fproba, tproba = (_proba(heads["function"], units, memo, K), _proba(heads["topics"], units, memo, K))
+        batch = Batch(units)  # the feature inputs all heads share, computed once
+        K = self.kind_proba(units, batch)
+        fproba, tproba = (_proba(heads["function"], units, batch, K), _proba(heads["topics"], units, batch, K))
         if K is not None:
             kinds = [KINDS[j] for j in K.argmax(axis=1)]
             kscore = np.round(K.max(axis=1), 4).tolist()
@@ -178,8 +183,8 @@ def _reads_kinds(head: Any) -> bool:
     return bool(getattr(head, "n_kinds", 0) or getattr(head, "n_kinds_", 0))
 
 
-def _proba(head: Any, units: list[Unit], memo: dict[Any, Any], K: Any) -> Any:
-    # A compiled head shares feature inputs through ``memo``; a scikit-learn
+def _proba(head: Any, units: list[Unit], memo: Batch, K: Any) -> Any:
+    # A compiled head shares feature inputs through ``memo`` (the batch); a scikit-learn
     # estimator (a labeller fresh from training) takes the units alone. Only
     # heads trained with document kinds are given them.
     K = K if _reads_kinds(head) else None
