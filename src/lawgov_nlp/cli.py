@@ -486,20 +486,27 @@ def _label_chunk(chunk: list[str], model: Any, opts: dict[str, Any]) -> list[Any
 
     read = [_read_one(source, opts) for source in chunk]
     groups = [r[0] for r in read if not isinstance(r, str)]
-    labelled = iter(model.label_groups(groups, context=opts["context"]))
+    labelled = iter(model.label_groups_columns(groups, context=opts["context"]) if hasattr(
+        model, "label_groups_columns") else model.label_groups(groups, context=opts["context"]))
+    sentences = opts.get("level", "sentence") == "sentence" and opts["format"] != "summary"
     results: list[Any] = []
     for r in read:
         if isinstance(r, str):
             results.append(r)
             continue
-        preds, idx = next(labelled), r[1]
+        columns, idx = next(labelled), r[1]
+        buf = io.StringIO()
+        if sentences and not isinstance(columns, list):  # written from the columns, no record per unit
+            Writer(buf, opts["format"], header=False).write_labelled(columns, idx)
+            results.append((len(columns), buf.getvalue()))
+            continue
+        preds = columns if isinstance(columns, list) else columns.predictions()
         if idx is not None:  # JSONL input: each record keeps its own idx
             preds = [replace(p, idx=i) for p, i in zip(preds, idx)]
         if opts.get("level", "sentence") != "sentence":
             from .levels import aggregate
 
             preds = aggregate(preds, opts["level"])
-        buf = io.StringIO()
         if opts["format"] == "summary":
             for row in summarize(preds):
                 buf.write(json.dumps(row, ensure_ascii=False) + "\n")

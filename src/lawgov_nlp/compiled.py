@@ -13,6 +13,7 @@ anything else is refused.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from .batch import Batch
 from .clean import normalize, normalize_many
 from .errors import ModelError
 from .records import Unit
-from .tokenize import tokenize, tokenize_many
+from .tokenize import cut_many, roles, tokenize, tokens_of_many
 
 # The only functions a saved model may route units through.
 INPUTS: dict[str, Callable[..., list[Any]]] = {
@@ -276,6 +277,7 @@ class _Block:
             self.norm = spec["norm"]
             self.idf = idf
             self._keys: np.ndarray | None = None  # built on first use: a cold start labels little
+            self._table: _KeyTable | None = None
         elif self.type == "dict":
             self.separator = spec.get("separator", "=")
             self.index = {t: i for i, t in enumerate(self.vocabulary)}
@@ -295,7 +297,10 @@ class _Block:
     def scores(self, batch: Batch, coefT: np.ndarray) -> np.ndarray:
         """This block's contribution ``features @ coefT`` for the rows of ``batch`` (units, or documents)."""
         n, rows, cols, vals, inverse = batch.memo((id(self), "matrix"), lambda: self._batch_matrix(batch))
-        out = _dot(n, rows, cols, vals, coefT)
+        if len(rows) >= _SCIPY_MIN_ENTRIES:  # the compiled product; its matrix is shared by the heads
+            out = np.asarray(batch.memo((id(self), "csr"), lambda: _csr(n, rows, cols, vals, self.size)) @ coefT)
+        else:
+            out = _dot(n, rows, cols, vals, coefT)
         return out if inverse is None else out[inverse]
 
     def coordinates(self, X: Sequence[Any], memo: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -333,6 +338,9 @@ class _Block:
         inverse = None
         if name == "unit_texts":
             norms = batch.norms
+            if self.type == "tfidf" and self.analyzer == "char" and self._fast_ready():
+                joined = batch.memo("codepoints", lambda: _codepoints(norms))
+                return (len(norms), *self._tfidf(*self._char_hits(norms, joined), len(norms)), None)
         elif name == "doc_texts":
             from .dockind import doc_texts
 
@@ -355,14 +363,26 @@ class _Block:
             rows, cols = self._char_hits(norms) if self.analyzer == "char" else self._word_hits(norms)
         else:
             rows, cols = self._slow_hits(norms if raw is None else raw)
+        return self._tfidf(rows, cols, len(norms))
+
+    def _fast_ready(self) -> bool:
+        if self._keys is None:
+            self._prepare()
+        return self._fast
+
+    def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tf-idf matrix, sorted by row, of the n-gram occurrences ``(rows, cols)`` of ``n`` texts."""
         if not len(rows):
             return rows, cols, np.zeros(0)
-        pair, counts = np.unique(rows * self.size + cols, return_counts=True)
+        pair = np.sort(rows * self.size + cols)
+        first = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+        counts = np.diff(np.append(first, len(pair)))
+        pair = pair[first]
         rows, cols = pair // self.size, pair % self.size
         tf = 1.0 + np.log(counts) if self.sublinear else counts.astype(np.float64)
         vals = tf * self.idf[cols]
         if self.norm == "l2":
-            norms_ = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(norms)))
+            norms_ = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
             vals = vals / norms_[rows]
         return rows, cols, vals
 
@@ -397,37 +417,77 @@ class _Block:
                     keys[i] = (a + 1) * (self.size + 1) + b + self.size + 1
         order = np.argsort(keys, kind="stable")
         self._keys, self._cols = keys[order], order
+        valid = self._keys >= 0
+        unique = bool(np.all(self._keys[valid][1:] != self._keys[valid][:-1]))
+        self._table = _KeyTable(self._keys[valid], self._cols[valid]) if unique and valid.any() else None
+        if self.analyzer == "char":
+            # single characters of the Basic Multilingual Plane: a direct table
+            self._single = np.full(0x10001, -1, dtype=np.int64)
+            one = self._keys[(self._keys > 0) & (self._keys < len(self._single))]
+            self._single[one] = self._find(one)
 
     def _lookup(self, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        hit = self._keys[pos] == keys
-        return rows[hit], self._cols[pos[hit]]
+        cols = self._find(keys)
+        hit = cols >= 0
+        return rows[hit], cols[hit]
 
-    def _char_hits(self, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        # The fitted analyzer collapses runs of white space (``_WHITE``) after
-        # normalising; a normalised text has none left, so that step is skipped.
-        lens = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
-        cp = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-        row = np.repeat(np.arange(len(norms), dtype=np.int64), lens)
-        keys, rows = [], []
+    def _char_hits(self, norms: list[str], joined: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, cols)`` of every n-gram occurrence found in the vocabulary.
+
+        The texts are joined by newlines into one code-point array (``joined``:
+        that array and where each text starts, when the batch has it already).
+        No vocabulary term holds a newline (a normalised text has none), so an
+        n-gram across two texts is never found. The fitted analyzer collapses
+        runs of white space (``_WHITE``) after normalising; a normalised text
+        has none left, so that step is skipped.
+        """
+        cp, starts = _codepoints(norms) if joined is None else joined
+        cols, rows = [], []
         for n in range(self.min_n, self.max_n + 1):
             m = len(cp) - n + 1
             if m <= 0:
                 break
-            key = cp[:m].copy()
-            for j in range(1, n):
-                key = (key << self._BITS) | cp[j:j + m]
-            same = row[:m] == row[n - 1:n - 1 + m]  # the n-gram lies within one text
-            keys.append(key[same])
-            rows.append(row[:m][same])
-        if not keys:
+            if n == 1:
+                col = np.full(m, -1, dtype=np.int64)
+                small = cp < len(self._single)
+                col[small] = self._single[cp[small]]
+                if not small.all():
+                    col[~small] = self._find(cp[~small])
+            else:
+                key = cp[:m].copy()
+                for j in range(1, n):
+                    key <<= self._BITS
+                    key |= cp[j:j + m]
+                col = self._find(key)
+            at = np.flatnonzero(col >= 0)
+            cols.append(col[at])
+            rows.append(np.searchsorted(starts, at, side="right") - 1)
+        if not cols:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return self._lookup(np.concatenate(keys), np.concatenate(rows))
+        return np.concatenate(rows), np.concatenate(cols)
+
+    def _find(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each key, -1 where the vocabulary has none."""
+        if self._table is not None:
+            return self._table.get(keys)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return np.where(self._keys[pos] == keys, self._cols[pos], -1)
 
     def _word_hits(self, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        tokens, lengths = tokenize_many(norms)
-        tok = np.fromiter(map(self._unigram.get, tokens, itertools.repeat(-1)), dtype=np.int64, count=len(tokens))
-        row = np.repeat(np.arange(len(norms), dtype=np.int64), np.asarray(lengths, dtype=np.int64))
+        raw = cut_many(norms)
+        if raw is None:  # the texts cut one by one
+            raw, keep, row = tokens_of_many(norms)
+            tok = np.fromiter(map(self._unigram.get, raw, itertools.repeat(-1)), dtype=np.int64, count=len(raw))
+        else:
+            # a vocabulary word is kept by tokenize; only the other tokens need their role
+            tok = np.fromiter(map(self._unigram.get, raw, itertools.repeat(-1)), dtype=np.int64, count=len(raw))
+            miss = np.flatnonzero(tok < 0)
+            role = np.ones(len(raw), dtype=np.int8)
+            if len(miss):
+                role[miss] = roles(operator.itemgetter(*miss.tolist())(raw) if len(miss) > 1 else [raw[miss[0]]])
+            keep, row = role == 1, np.cumsum(role == 2)
+        tok, row = tok[keep], row[keep]
         keys, rows = [], []
         if self.min_n <= 1:
             keys.append(tok[tok >= 0])
@@ -498,6 +558,79 @@ class _Block:
         return rows_[order], cols_[order], vals_[order]
 
 
+class _KeyTable:
+    """An open-addressing hash table from int64 keys (>= 0) to columns, looked up with numpy.
+
+    The n-gram keys of a batch (about three per character) are looked up all
+    at once: one multiplicative hash, then linear probing, each probe one
+    gather over the keys not yet resolved. A table four times the size of the
+    vocabulary keeps probes short, and fits in the CPU cache where a binary
+    search over the sorted keys (what it replaces) does not.
+    """
+
+    _EMPTY = -1
+    _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, cols: np.ndarray) -> None:
+        self.bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))
+        size = 1 << self.bits
+        self.mask = size - 1
+        self.keys = np.full(size, self._EMPTY, dtype=np.int64)
+        self.cols = np.full(size, -1, dtype=np.int64)
+        slot = self._hash(keys)
+        pending = np.arange(len(keys))
+        probes = 0
+        while len(pending):
+            probes += 1
+            s = slot[pending]
+            free = self.keys[s] == self._EMPTY
+            cand, cs = pending[free], s[free]
+            _, first = np.unique(cs, return_index=True)  # one key per free slot this round
+            win = cand[first]
+            self.keys[slot[win]] = keys[win]
+            self.cols[slot[win]] = cols[win]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & self.mask
+        self.probes = probes
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        h = keys.astype(np.uint64) * self._MULT
+        return (h >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each key, -1 where the vocabulary has none."""
+        if not len(keys):
+            return np.full(0, -1, dtype=np.int64)
+        slot = self._hash(keys)
+        k = self.keys[slot]
+        found = k == keys
+        out = np.where(found, self.cols[slot], -1)
+        go_on = np.flatnonzero(~found & (k != self._EMPTY))  # a collision: probe on
+        slot = slot[go_on]
+        for _ in range(self.probes - 1):
+            if not len(go_on):
+                break
+            slot = (slot + 1) & self.mask
+            k = self.keys[slot]
+            found = k == keys[go_on]
+            out[go_on[found]] = self.cols[slot[found]]
+            more = ~found & (k != self._EMPTY)
+            go_on, slot = go_on[more], slot[more]
+        return out
+
+
+def _codepoints(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Texts joined by newlines as one array of code points + 1, and the index where each text starts."""
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms)) + 1
+    starts = np.zeros(len(norms), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    cp = np.frombuffer("\n".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    cp += 1
+    return cp, starts
+
+
 # The per-unit strings of the inputs whose distinct values are vectorised once per batch.
 _DISTINCT: dict[str, Callable[[Unit], str]] = {
     "section_texts": lambda u: " ".join(u.section),
@@ -530,15 +663,20 @@ def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coefT: np
     if not len(rows):
         return np.zeros((n, coefT.shape[1]))
     if len(rows) >= _SCIPY_MIN_ENTRIES:
-        import scipy.sparse
-
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return np.asarray(scipy.sparse.csr_matrix((vals, cols, indptr), shape=(n, coefT.shape[0])) @ coefT)
+        return np.asarray(_csr(n, rows, cols, vals, coefT.shape[0]) @ coefT)
     out = np.zeros((n, coefT.shape[1]))
     starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
     out[rows[starts]] = np.add.reduceat(coefT[cols] * vals[:, None], starts, axis=0)
     return out
+
+
+def _csr(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, width: int) -> Any:
+    """The coordinates (sorted by row) as a scipy.sparse CSR matrix."""
+    import scipy.sparse
+
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return scipy.sparse.csr_matrix((vals, cols, indptr), shape=(n, width))
 
 
 def _rowdot(Z: np.ndarray, w: np.ndarray) -> np.ndarray:

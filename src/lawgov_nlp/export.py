@@ -7,18 +7,37 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import TextIO
 
 from .labels import FUNCTIONS, TOPICS
-from .records import Prediction
+from .records import Labelled, Prediction
 
 FORMATS = ("jsonl", "csv", "tsv", "table")
 _COLUMNS = (
     ["doc", "idx", "start", "end", "function", "topics", "section"]
     + [f"p_{f}" for f in FUNCTIONS] + [f"p_{t}" for t in TOPICS] + ["doc_kind", "p_doc_kind", "text"]
 )
+
+
+def _jsonl_template() -> str:
+    """One JSONL line of a prediction as a %-format: what ``json.dumps(p.to_dict(), ensure_ascii=False)`` gives.
+
+    Strings go in already JSON-encoded (``%s``), integers as ``%d`` and
+    floats as ``%r`` (``json`` writes ints and floats with their ``repr``).
+    """
+    def scores(names: Sequence[str]) -> str:
+        return "{" + ", ".join(f"{json.dumps(n, ensure_ascii=False)}: %r" for n in names) + "}"
+
+    return ('{"doc": %s, "idx": %d, "text": %s, "start": %d, "end": %d, "section": [%s], "function": %s, '
+            f'"function_scores": {scores(FUNCTIONS)}, "topics": [%s], "topic_scores": {scores(TOPICS)}, '
+            '"doc_kind": %s, "doc_kind_score": %r}\n')
+
+
+_JSONL = _jsonl_template()
 
 
 class Writer:
@@ -50,6 +69,50 @@ class Writer:
                 self._csv.writerow(_COLUMNS)
         elif fmt == "table" and header:
             out.write(f"{'doc':<16} {'idx':>4}  {'function':<11} {'topics':<24} text\n")
+
+    def write_labelled(self, labelled: Labelled, idx: Sequence[int] | None = None) -> None:
+        """Write labelled columns (``idx``: the units' own numbers, as JSONL input gave them).
+
+        The same bytes as :meth:`write` of ``labelled.predictions()``, without
+        a record per unit.
+        """
+        units = labelled.units
+        idx = [u.idx for u in units] if idx is None else idx
+        if self.fmt == "table":
+            from dataclasses import replace
+
+            preds = labelled.predictions()
+            self.write(preds if idx is None else [replace(p, idx=i) for p, i in zip(preds, idx)])
+            return
+        enc = encode_basestring
+        if self.fmt == "jsonl":
+            sections: dict[tuple[str, ...], str] = {}
+            topics: dict[tuple[str, ...], str] = {}
+            lines = []
+            for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, labelled.function_scores,
+                                                  labelled.topics, labelled.topic_scores, labelled.doc_kind,
+                                                  labelled.doc_kind_score):
+                sec = sections.get(u.section)
+                if sec is None:
+                    sec = sections[u.section] = ", ".join(map(enc, u.section))
+                top = topics.get(t)
+                if top is None:
+                    top = topics[t] = ", ".join(map(enc, t))
+                lines.append(_JSONL % (enc(u.doc), i, enc(u.text), u.start, u.end, sec, enc(f), *fs, top, *ts,
+                                       enc(dk), ds))
+            text = "".join(lines)
+            if "nan" in text or "inf" in text:  # a non-finite score (never from a valid model): as json writes it
+                if any(not math.isfinite(x) for row in labelled.function_scores + labelled.topic_scores for x in row) \
+                        or any(not math.isfinite(x) for x in labelled.doc_kind_score):
+                    self.write(labelled.predictions())
+                    return
+            self.out.write(text)
+            return
+        writerow = self._csv.writerow
+        for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, labelled.function_scores,
+                                              labelled.topics, labelled.topic_scores, labelled.doc_kind,
+                                              labelled.doc_kind_score):
+            writerow([u.doc, i, u.start, u.end, f, ";".join(t), " > ".join(u.section), *fs, *ts, dk, ds, u.text])
 
     def write(self, predictions: Iterable[Prediction]) -> None:
         for p in predictions:

@@ -15,7 +15,7 @@ from .batch import Batch
 from .compiled import CompiledHead, share_blocks
 from .errors import ModelError
 from .labels import FUNCTIONS, KINDS, TOPICS
-from .records import Document, Prediction, Unit
+from .records import Document, Labelled, Prediction, Unit
 from .segment import segment
 
 # What the features of a model mean: bump when features.py changes a feature
@@ -93,15 +93,19 @@ class Labeller:
 
     def label_units(self, units: Sequence[Unit], context: bool = True) -> list[Prediction]:
         """Label units (of one or several documents, each in order)."""
+        return self.label_columns(units, context=context).predictions()
+
+    def label_columns(self, units: Sequence[Unit], context: bool = True) -> Labelled:
+        """Label units as :meth:`label_units` does, as columns (no record per unit)."""
         units = list(units)
         if not units:
-            return []
+            return Labelled([], [], [], [], [], [], [])
         heads = self.heads["context" if context else "isolated"]
         batch = Batch(units)  # the feature inputs all heads share, computed once
         K = self.kind_proba(units, batch)
         fproba, tproba = (_proba(heads["function"], units, batch, K), _proba(heads["topics"], units, batch, K))
         if K is not None:
-            kinds = [KINDS[j] for j in K.argmax(axis=1)]
+            kinds = np.array(KINDS, dtype=object)[K.argmax(axis=1)].tolist()
             kscore = np.round(K.max(axis=1), 4).tolist()
         else:
             kinds, kscore = [""] * len(units), [0.0] * len(units)
@@ -111,19 +115,13 @@ class Labeller:
         fcols = [fclasses.index(c) if c in fclasses else -1 for c in FUNCTIONS]
         fscore = np.round(np.where(np.array(fcols) >= 0, fproba[:, fcols], 0.0), 4).tolist()
         tscore = np.round(tproba, 4).tolist()
-        best = [fclasses[i] for i in fproba.argmax(axis=1)]
-        on = (tproba >= threshold).tolist()
-        out = []
-        for u, fs, ts, f, t, dk, ds in zip(units, fscore, tscore, best, on, kinds, kscore):
-            out.append(Prediction(
-                doc=u.doc, idx=u.idx, text=u.text, start=u.start, end=u.end, section=u.section,
-                function=f,
-                function_scores=dict(zip(FUNCTIONS, fs)),
-                topics=tuple(name for name, yes in zip(TOPICS, t) if yes),
-                topic_scores=dict(zip(TOPICS, ts)),
-                doc_kind=dk, doc_kind_score=ds,
-            ))
-        return out
+        best = np.array(fclasses, dtype=object)[fproba.argmax(axis=1)].tolist()
+        on = tproba >= threshold
+        # each distinct combination of topics once (there are at most 2**3)
+        combos = [tuple(t for t, yes in zip(TOPICS, row) if yes) for row in np.ndindex(*(2,) * len(TOPICS))]
+        code = on.astype(np.int64) @ (2 ** np.arange(len(TOPICS) - 1, -1, -1))
+        topics = [combos[c] for c in code.tolist()]
+        return Labelled(units, best, fscore, topics, tscore, kinds, kscore)
 
     def label_document(self, document: Document, context: bool = True) -> list[Prediction]:
         """Segment a document and label every unit."""
@@ -138,16 +136,21 @@ class Labeller:
         which does the per-call array work once per batch. Each group is its own
         document for the context features, even if two share a ``doc`` id.
         """
-        out: list[list[Prediction]] = []
+        return [g.predictions() for g in self.label_groups_columns(groups, context, batch_units)]
+
+    def label_groups_columns(self, groups: Sequence[Sequence[Unit]], context: bool = True,
+                             batch_units: int = 4096) -> list[Labelled]:
+        """:meth:`label_groups` as columns: one :class:`~lawgov_nlp.records.Labelled` per group."""
+        out: list[Labelled] = []
         batch: list[Sequence[Unit]] = []
         docs: set[str] = set()
         size = 0
 
         def flush() -> None:
-            preds = self.label_units([u for g in batch for u in g], context=context)
+            labelled = self.label_columns([u for g in batch for u in g], context=context)
             start = 0
             for g in batch:
-                out.append(preds[start:start + len(g)])
+                out.append(labelled.part(start, start + len(g)))
                 start += len(g)
             batch.clear()
             docs.clear()

@@ -6,6 +6,8 @@ file that cannot be decoded is an error that names it.
 """
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,10 +56,13 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
     return _checked(_detect(data, name), name)
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")  # below U+0020, but for \t \n \v \f \r
+
+
 def _checked(text: str, name: str) -> str:
     """Refuse text that is really binary data (control characters a report never has)."""
     sample = text[:20000]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if controls > len(sample) // 100:
         raise InputError(f"{name}: binary file, not a text report")
     return text

@@ -1,6 +1,7 @@
 """Small typed records passed between pipeline stages."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -73,3 +74,38 @@ class Prediction:
 
 
 _PREDICTION_FIELDS = tuple(f.name for f in fields(Prediction))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Labelled units as columns: what :class:`Prediction` records are made of, without a record per unit.
+
+    ``function_scores[i]`` and ``topic_scores[i]`` are unit ``i``'s scores in
+    the label sets' order (``labels.FUNCTIONS``, ``labels.TOPICS``), rounded as
+    in a Prediction; writers read the columns directly.
+    """
+
+    units: Sequence[Unit]
+    function: list[str]
+    function_scores: list[list[float]]
+    topics: list[tuple[str, ...]]
+    topic_scores: list[list[float]]
+    doc_kind: list[str]
+    doc_kind_score: list[float]
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def part(self, start: int, stop: int) -> Labelled:
+        """The rows ``start:stop``."""
+        return Labelled(*(getattr(self, f.name)[start:stop] for f in fields(self)))
+
+    def predictions(self) -> list[Prediction]:
+        """One :class:`Prediction` per unit."""
+        from .labels import FUNCTIONS, TOPICS
+
+        return [Prediction(doc=u.doc, idx=u.idx, text=u.text, start=u.start, end=u.end, section=u.section,
+                           function=f, function_scores=dict(zip(FUNCTIONS, fs)), topics=t,
+                           topic_scores=dict(zip(TOPICS, ts)), doc_kind=dk, doc_kind_score=ds)
+                for u, f, fs, t, ts, dk, ds in zip(self.units, self.function, self.function_scores, self.topics,
+                                                   self.topic_scores, self.doc_kind, self.doc_kind_score)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .clean import is_chrome, normalize
+from .clean import is_chrome, normalize, normalize_many
 from .records import Document, Unit
 
 # A run of sentence ends and the closing quotes or brackets after it; the
@@ -209,6 +209,7 @@ def _with_context(doc: str, items: list[tuple[str, int, int, bool, bool]]) -> li
     """Attach section path, heading level and chrome flag to each unit, in order."""
     path: list[tuple[int, str]] = []
     units = []
+    normalize_many([t for t, *_ in items])  # one script conversion for the document (cached for what follows)
     title = guess_title([t for t, *_ in items[:_TITLE_SEARCH]])
     for idx, (unit_text, start, end, first, whole) in enumerate(items):
         chrome = is_chrome(unit_text)

@@ -12,11 +12,14 @@ by name), so training and prediction cannot drift apart.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib.resources import files
+
+import numpy as np
 
 from .clean import normalize
 
@@ -107,49 +110,76 @@ def _is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
-_WORDNESS: dict[str, bool] = {}  # token -> kept by tokenize (a bounded memo)
+# What tokenize does with a token: 1 keep (a word), 0 drop (punctuation, space),
+# 2 the newline between two texts of ``tokens_of_many``. A bounded memo.
+_ROLE: dict[str, int] = {"\n": 2}
+
+
+def roles(tokens: Sequence[str]) -> np.ndarray:
+    """What :func:`tokenize` does with each token: 1 keep (a word), 0 drop (punctuation, space), 2 text break.
+
+    Learns the tokens not seen before (a bounded memo).
+    """
+    role = _ROLE
+    if len(role) > 200_000:
+        role.clear()
+        role["\n"] = 2
+    out = np.fromiter(map(role.get, tokens, itertools.repeat(-1)), dtype=np.int8, count=len(tokens))
+    for i in np.flatnonzero(out < 0).tolist():
+        w = tokens[i]
+        out[i] = role[w] = int(w.isalnum() or _is_word(w))
+    return out
+
+
+def cut_many(norms: list[str]) -> list[str] | None:
+    """The segmenter's tokens of several *normalised* texts joined by newlines, from one call.
+
+    A normalised text has no newline, and jieba cuts a text into blocks at
+    every character outside words before it segments them, so a newline is
+    always a token of its own and no word spans two texts; the tokens
+    between the ``i``-th and ``i+1``-th newline are those of ``norms[i]``
+    (for a normalised text, ``normalize(t) == t``). ``None`` if the newlines
+    are not all tokens of their own (checked on every call; then each text
+    is to be cut alone).
+    """
+    if not norms:
+        return []
+    raw = _segmenter()("\n".join(norms))
+    return raw if raw.count("\n") == len(norms) - 1 else None
+
+
+def tokens_of_many(norms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The tokens of several normalised texts: ``(raw, keep, row)``.
+
+    ``raw`` is what :func:`cut_many` gives (or the texts' tokens one after
+    the other if it gives ``None``), ``keep`` which of them :func:`tokenize`
+    keeps, ``row`` the text each belongs to.
+
+    Examples
+    --------
+    >>> raw, keep, row = tokens_of_many(["依申请公开3件。", "", "行政复议"])
+    >>> [(w, int(r)) for w, k, r in zip(raw, keep, row) if k]
+    [('依申请公开', 0), ('3', 0), ('件', 0), ('行政复议', 2)]
+    """
+    raw = cut_many(norms)
+    if raw is None:
+        raw, rows = [], []
+        for i, t in enumerate(norms):
+            raw += _cached(t)
+            rows += [i] * len(_cached(t))
+        return raw, np.ones(len(raw), dtype=bool), np.asarray(rows, dtype=np.int64)
+    r = roles(raw)
+    return raw, r == 1, np.cumsum(r == 2)
 
 
 def tokenize_many(norms: list[str]) -> tuple[list[str], list[int]]:
-    """The tokens of several *normalised* texts in one segmenter call: ``(tokens, lengths)``.
-
-    ``tokens`` is the concatenation of ``tokenize(t)`` over the texts (for a
-    normalised ``t``, ``normalize(t) == t``) and ``lengths[i]`` how many of them
-    are text ``i``'s. The texts are joined by newlines: a normalised text has
-    none, and jieba cuts a text into blocks at every character outside words
-    before it segments them, so a newline is always a token of its own and
-    no word spans two texts (checked on every call: otherwise each text is
-    cut alone).
+    """The tokens of several normalised texts: ``(tokens, lengths)``, ``tokenize`` of each, concatenated.
 
     Examples
     --------
     >>> tokenize_many(["依申请公开3件。", "", "行政复议"])
     (['依申请公开', '3', '件', '行政复议'], [3, 0, 1])
     """
-    raw = _segmenter()("\n".join(norms)) if norms else []
-    if norms and raw.count("\n") != len(norms) - 1:
-        tokens: list[str] = []
-        lengths = []
-        for t in norms:
-            tokens += _cached(t)
-            lengths.append(len(_cached(t)))
-        return tokens, lengths
-    wordness = _WORDNESS
-    if len(wordness) > 200_000:
-        wordness.clear()
-    tokens, lengths, count = [], [], 0
-    append = tokens.append
-    for w in raw:
-        if w == "\n":
-            lengths.append(count)
-            count = 0
-            continue
-        keep = wordness.get(w)
-        if keep is None:
-            keep = wordness[w] = w.isalnum() or _is_word(w)
-        if keep:
-            append(w)
-            count += 1
-    if norms:
-        lengths.append(count)
-    return tokens, lengths
+    raw, keep, row = tokens_of_many(norms)
+    tokens = list(itertools.compress(raw, keep.tolist()))
+    return tokens, np.bincount(row[keep], minlength=len(norms)).tolist()
