@@ -146,3 +146,12 @@ def test_offsets_point_at_units_and_no_content_is_lost(text, limit):
     assert [c for c in covered if not c.isspace()] == [c for c in text if not c.isspace()]
     units = segment(Document("d", text), max_unit_chars=limit)
     assert [(u.start, u.end) for u in units] == spans
+
+
+def test_an_empty_unit_is_no_heading_and_can_be_labelled(model):
+    # pre-segmented input may hold an empty or blank unit; it used to raise IndexError
+    from lawgov_nlp.segment import heading_level
+
+    assert heading_level("") == 0 and heading_level("   ") == 0
+    preds = model.label_units(units_from_texts("d", ["", "二、存在的不足", "  "]))
+    assert [p.text for p in preds] == ["", "二、存在的不足", "  "] and preds[1].function == "problem"

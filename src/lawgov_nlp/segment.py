@@ -163,13 +163,13 @@ def heading_level(text: str, *, first_in_line: bool = True, whole_line: bool = T
         return 0
     # A whole line with no closing punctuation may be a long heading
     # ("三、主要负责人履行推进法治建设第一责任人职责情况"); a sentence may not.
-    limit = _HEADING_LONG if whole_line and norm[-1] not in "。!?;" else _HEADING_MAX
+    limit = _HEADING_LONG if whole_line and norm[-1:] not in "。!?;" else _HEADING_MAX
     if len(norm) > limit:
         return 0
     for level, pattern in _LEVELS:
         if pattern.match(norm):
             return level
-    if whole_line and len(norm) <= 25 and norm[-1] not in "。!?;:" and _PART_WORDS.search(norm):
+    if whole_line and len(norm) <= 25 and norm[-1:] not in "。!?;:" and _PART_WORDS.search(norm):
         return 1
     return 0
 
