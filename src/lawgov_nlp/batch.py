@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -104,13 +105,31 @@ class Batch:
             return out
         return self.memo(("has", pattern), make)
 
-    def distinct(self, key: str, values: Callable[[Unit], str]) -> tuple[list[str], np.ndarray]:
-        """The distinct ``values(u)`` of the units (first-seen order) and each unit's index among them."""
-        def make() -> tuple[list[str], np.ndarray]:
-            first: dict[str, int] = {}
-            inverse = np.fromiter((first.setdefault(values(u), len(first)) for u in self.units),
-                                  dtype=np.int64, count=self.n)
-            return list(first), inverse
+    def distinct(self, key: str) -> tuple[list[Any], np.ndarray]:
+        """The distinct values of a unit field, first-seen order, and each unit's index among them.
+
+        ``key`` is ``section`` (paths as tuples), ``title``, ``section_text``
+        (a path joined by spaces), ``near_section`` (its two innermost headings
+        joined) or ``section_title`` (path and title); the derived ones are
+        computed once per distinct path, not once per unit.
+        """
+        def make() -> tuple[list[Any], np.ndarray]:
+            if key in ("section", "title"):
+                first: dict[Any, int] = {}
+                values = map(tuple, map(attrgetter("section"), self.units)) if key == "section" \
+                    else map(attrgetter("title"), self.units)
+                inverse = np.fromiter((first.setdefault(v, len(first)) for v in values), dtype=np.int64, count=self.n)
+                return list(first), inverse
+            sections, inverse = self.distinct("section")
+            if key == "section_text":
+                return _regroup([" ".join(s) for s in sections], inverse)
+            if key == "near_section":
+                return _regroup([" ".join(s[-2:]) for s in sections], inverse)
+            if key == "section_title":
+                titles, tinv = self.distinct("title")
+                pairs, pinv = np.unique(inverse * len(titles) + tinv, return_inverse=True)
+                return [(sections[p // len(titles)], titles[p % len(titles)]) for p in pairs.tolist()], pinv
+            raise KeyError(key)
         return self.memo(("distinct", key), make)
 
     # ------------------------------------------------------------- flags
@@ -131,6 +150,13 @@ class Batch:
     @cached_property
     def documents(self) -> Documents:
         return Documents(self.units)
+
+
+def _regroup(values: list[str], inverse: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Distinct ``values`` (indexed by ``inverse``) merged where two are equal."""
+    first: dict[str, int] = {}
+    remap = np.fromiter((first.setdefault(v, len(first)) for v in values), dtype=np.int64, count=len(values))
+    return list(first), remap[inverse]
 
 
 class Documents:

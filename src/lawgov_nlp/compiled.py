@@ -346,7 +346,7 @@ class _Block:
 
             norms = normalize_many(doc_texts(batch.documents.groups(batch.units)))
         else:
-            texts, inverse = batch.distinct(name, _DISTINCT[name])
+            texts, inverse = batch.distinct(_DISTINCT[name])
             norms = normalize_many(texts)
         return (len(norms), *self._norm_matrix(norms), inverse)
 
@@ -374,11 +374,12 @@ class _Block:
         """The tf-idf matrix, sorted by row, of the n-gram occurrences ``(rows, cols)`` of ``n`` texts."""
         if not len(rows):
             return rows, cols, np.zeros(0)
-        pair = np.sort(rows * self.size + cols)
+        bits = max(int(self.size).bit_length(), 1)  # (row, col) packed in one int64: shifts, not divisions
+        pair = np.sort((rows << bits) | cols)
         first = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
         counts = np.diff(np.append(first, len(pair)))
         pair = pair[first]
-        rows, cols = pair // self.size, pair % self.size
+        rows, cols = pair >> bits, pair & ((1 << bits) - 1)
         tf = 1.0 + np.log(counts) if self.sublinear else counts.astype(np.float64)
         vals = tf * self.idf[cols]
         if self.norm == "l2":
@@ -443,6 +444,7 @@ class _Block:
         has none left, so that step is skipped.
         """
         cp, starts = _codepoints(norms) if joined is None else joined
+        row_of = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, len(cp) + 1)))
         cols, rows = [], []
         for n in range(self.min_n, self.max_n + 1):
             m = len(cp) - n + 1
@@ -462,7 +464,7 @@ class _Block:
                 col = self._find(key)
             at = np.flatnonzero(col >= 0)
             cols.append(col[at])
-            rows.append(np.searchsorted(starts, at, side="right") - 1)
+            rows.append(row_of[at])
         if not cols:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(rows), np.concatenate(cols)
@@ -631,11 +633,8 @@ def _codepoints(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return cp, starts
 
 
-# The per-unit strings of the inputs whose distinct values are vectorised once per batch.
-_DISTINCT: dict[str, Callable[[Unit], str]] = {
-    "section_texts": lambda u: " ".join(u.section),
-    "title_texts": lambda u: u.title,
-}
+# The unit fields (``Batch.distinct``) of the inputs whose distinct values are vectorised once per batch.
+_DISTINCT: dict[str, str] = {"section_texts": "section_text", "title_texts": "title"}
 
 
 def _split_coef(coef: np.ndarray, blocks: Sequence[_Block]) -> list[np.ndarray]:

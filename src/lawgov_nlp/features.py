@@ -235,7 +235,7 @@ def layout_columns(batch: Any, context: bool = True) -> dict[str, Any]:
     for (topic, _), counts in zip(_TOPIC_CUES, topic_cue_matrix(batch).T):
         cols[f"topic_cue={topic}"] = counts
     if context:
-        keys, inverse = batch.distinct("section_title", lambda u: (tuple(u.section), u.title))
+        keys, inverse = batch.distinct("section_title")
         shared = [_section_layout(section, title) for section, title in keys]
         for name in dict.fromkeys(k for f in shared for k in f):
             cols[name] = np.array([float(f.get(name, 0)) for f in shared])[inverse]
@@ -426,8 +426,8 @@ def topic_pairs(X: Sequence[Unit], P: Any, window: int, KL: Any = None, batch: A
     near, whole = batch.documents.context_means(P, window)
     n, k = P.shape
     own = topic_cue_matrix(batch)
-    sec = _distinct_topic_cues(batch, "near_section", lambda u: " ".join(u.section[-2:]))
-    title = _distinct_topic_cues(batch, "title", lambda u: u.title)
+    sec = _distinct_topic_cues(batch, "near_section")
+    title = _distinct_topic_cues(batch, "title")
     cols = [logit(P), logit(near), logit(whole), own > 0, sec > 0, title > 0]
     if KL is not None:  # how much more common each topic is in this document's kind
         cols.append(KL)
@@ -443,10 +443,10 @@ def topic_cue_matrix(batch: Any) -> Any:
     return np.stack([batch.counts(pattern) for _, pattern in _TOPIC_CUES], axis=1).astype(float)
 
 
-def _distinct_topic_cues(batch: Any, key: str, value: Any) -> Any:
-    """``topic_cues(value(u))`` of every unit, counted once per distinct value."""
+def _distinct_topic_cues(batch: Any, key: str) -> Any:
+    """``topic_cues`` of a unit field (``Batch.distinct``) of every unit, counted once per distinct value."""
     import numpy as np
 
-    texts, inverse = batch.distinct(key, value)
+    texts, inverse = batch.distinct(key)
     rows = np.array([_topic_cue_counts(t) for t in normalize_many(texts)], dtype=float).reshape(len(texts), -1)
     return rows[inverse]

@@ -68,13 +68,25 @@ def check_target(target: Path, inputs: list[str]) -> None:
         return
     real = target.resolve()
     readable = target.suffix.lower() in (JSONL_SUFFIXES | REPORT_SUFFIXES) - {""}
+    try:
+        st = os.stat(target)
+        here = (st.st_dev, st.st_ino)
+    except OSError:
+        here = None
     for source in inputs:
         if source == "-":
             continue
         src = Path(source)
-        if src.resolve() == real or (target.exists() and src.exists() and os.path.samefile(src, target)):
+        # One stat per input (an archive may list thousands): an existing input is
+        # the output exactly when both are the same file; only an input that does
+        # not exist is compared by its resolved path.
+        try:
+            s = os.stat(src)
+        except OSError:
+            s = None
+        if (s.st_dev, s.st_ino) == here if s is not None else src.resolve() == real:
             raise InputError(f"{target}: is also an input; write the output to another file")
-        if readable and src.is_dir() and src.resolve() in real.parents:
+        if readable and s is not None and stat.S_ISDIR(s.st_mode) and src.resolve() in real.parents:
             raise InputError(f"{target}: is inside the input directory {source} and would be read as an input "
                              "by the next run; write the output outside it")
     parent = target.parent
