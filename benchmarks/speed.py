@@ -2,17 +2,36 @@
 """Speed and memory of `lawgov label` against the usual recipe, measured in one run.
 
 Usage (from the repository root, after `pip install .`):
-    python benchmarks/speed.py [--mb 20] [--repeat 5]
+    python benchmarks/speed.py [--mb 20] [--repeat 5] [--scale 1,2,4,8,16] [--dask 1,2] [--write]
 
 The usual recipe (benchmarks/usual_recipe.py: TfidfVectorizer(tokenizer=jieba.lcut)
 + LinearSVC, joblib) is trained on the same corpus first. Every figure is also
 given as a ratio against the recipe measured in the same run on the same input,
 because the machine is shared and absolute times drift. Prints a Markdown
 report; --write puts it in benchmarks/RESULTS.md.
+
+Sections: cold start, model load and size, tokenisers, batch throughput and
+memory (--mb MB of corpus text), then
+
+- Scale curve: `lawgov label DIR -q -o OUT.jsonl` (one fresh process) on fresh
+  inputs of each --scale size in MB (default 1,2,4,8,16), as characters/s, as a
+  ratio to the recipe's throughput in the batch table and with its peak RSS, to
+  show whether throughput is flat in input size. `--scale none` (or '') skips it.
+- Dask route: the batch input's files as {"doc": stem, "text": text} records,
+  `dask.bag.from_sequence(docs, npartitions=...).map_partitions(label_records)`
+  on a `distributed.LocalCluster` of N single-threaded worker processes, for
+  each N in --dask (default 1,2), each in a fresh process (the hidden
+  sub-command `--_dask N DIR`). Gives the wall seconds of that process (cluster
+  start-up and shutdown included), the start-up and the compute alone (after
+  `client.wait_for_workers(N)`), the compute's characters/s and its ratios to
+  the recipe and to `lawgov label` in one process; the unit count must equal
+  the CLI's. `--dask none` (or '') skips it; without dask/distributed
+  installed (`pip install ".[dask]"`) the section says it was skipped and why.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -69,6 +88,74 @@ def make_input(directory: Path, mb: float) -> tuple[int, int]:
     return i, chars
 
 
+def sizes(text: str) -> list[float]:
+    """--scale: comma-separated MB; '' or 'none' is no size."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        out = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of MB: {text!r}") from None
+    if any(x <= 0 for x in out):
+        raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
+    return out
+
+
+def workers(text: str) -> list[int]:
+    """--dask: comma-separated worker counts; '' or 'none' is no run."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        out = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of worker counts: {text!r}") from None
+    if any(x < 1 for x in out):
+        raise argparse.ArgumentTypeError(f"worker counts must be at least 1: {text!r}")
+    return out
+
+
+def dask_child(n: int, directory: Path) -> None:
+    """Hidden sub-command `--_dask N DIR`: label DIR's files on a local Dask cluster of N
+    worker processes; print one JSON line of timings (or of why Dask is unavailable)."""
+    t0 = time.perf_counter()
+    try:
+        import dask.bag as db
+        import distributed
+    except ImportError as exc:
+        print(json.dumps({"skipped": f"{type(exc).__name__}: {exc}"}))
+        return
+    from lawgov_nlp.api import label_records
+
+    docs = [{"doc": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(directory.iterdir())]
+    # Partitions: at least 4 per worker, so that documents of uneven size even out
+    # between workers and the tail (one worker idle while the other finishes its
+    # last task) is short; and at most ~300 documents (~0.3 M characters, ~1-2 s of
+    # labelling) each, so one task's input and its unit dicts stay a few MB when
+    # pickled, while the per-task cost (a scheduler round trip, a few ms) is still
+    # well under 1% of the task. 20 MB (7,000-9,000 files) gives 25-30 partitions for N = 1 and 2.
+    npartitions = max(4 * n, -(-len(docs) // 300))
+    with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        client.wait_for_workers(n, timeout=300)  # a loaded machine starts them slowly
+        ready = time.perf_counter()
+        units = len(db.from_sequence(docs, npartitions=npartitions).map_partitions(label_records).compute())
+        done = time.perf_counter()
+    print(json.dumps({"startup": ready - t0, "compute": done - ready, "close": time.perf_counter() - done,
+                      "units": units, "npartitions": npartitions, "docs": len(docs)}))
+
+
+def run_dask(n: int, directory: Path) -> tuple[float, dict]:
+    """Wall seconds of one fresh `--_dask N DIR` process and the timings it printed."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_dask", str(n), str(directory)]
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr.strip()}")
+    return wall, json.loads(p.stdout.strip().splitlines()[-1])
+
+
 def tokeniser_speed() -> list[str]:
     """Characters/s of jieba.lcut (the recipe's call) and of both lawgov backends."""
     import logging
@@ -100,17 +187,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=20.0, help="batch input size in MB (default 20)")
     ap.add_argument("--repeat", type=int, default=5, help="cold-start runs of each command")
+    ap.add_argument("--scale", type=sizes, default="1,2,4,8,16", metavar="MB,MB,...",
+                    help="input sizes (MB) of the scale curve (default 1,2,4,8,16; 'none' skips it)")
+    ap.add_argument("--dask", type=workers, default="1,2", metavar="N,N,...",
+                    help="worker counts of the Dask route (default 1,2; 'none' skips it)")
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
+    ap.add_argument("--_dask", nargs=2, metavar=("N", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._dask:
+        return dask_child(int(args._dask[0]), Path(args._dask[1]))
     exe = lawgov()
     recipe_model = HERE / ".cache" / "recipe.joblib"
     subprocess.run([sys.executable, str(HERE / "usual_recipe.py"), "train", str(ROOT / "corpora"), str(recipe_model)],
                    check=True, capture_output=True)
     recipe = [sys.executable, str(HERE / "usual_recipe.py"), "label", str(recipe_model)]
     load_before = os.getloadavg()[0]
-    report = [f"# Speed and memory", "",
+    report = ["# Speed and memory", "",
               f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"{platform.platform()}. Command: `python benchmarks/speed.py --mb {args.mb:g} --repeat {args.repeat}`.",
+              f"{platform.platform()}. Command: `python benchmarks/speed.py --mb {args.mb:g} --repeat {args.repeat} "
+              f"--scale {','.join(f'{x:g}' for x in args.scale) or 'none'} "
+              f"--dask {','.join(map(str, args.dask)) or 'none'}`.",
               "", "Every ratio compares commands run in the same session on the same input; absolute",
               "times drift with the load of this shared machine (load average below).", ""]
 
@@ -166,6 +262,60 @@ def main() -> None:
         wb, mb_, _ = run([exe, "label", str(big), "-q", "-o", str(Path(tmp) / "o3.jsonl")])
         report += [f"Peak RSS of one process at {args.mb:g} MB: {rows[1][2]:.0f} MB; at {2 * args.mb:g} MB: "
                    f"{mb_:.0f} MB (ratio {mb_ / rows[1][2]:.2f}; input is streamed document by document).", ""]
+        shutil.rmtree(big)
+        recipe_rate, ours_wall = chars / base, rows[1][1]
+
+        # scale curve: one process on fresh inputs of growing size
+        if args.scale:
+            report += ["## Scale curve (`lawgov label DIR -q -o OUT.jsonl`, 1 process, fresh input of each size)", "",
+                       "| MB | files | characters | seconds | characters/s | throughput ratio to recipe "
+                       "| peak RSS (MB) |", "|---:|---:|---:|---:|---:|---:|---:|"]
+            rates = []
+            for i, size_mb in enumerate(args.scale):
+                d = Path(tmp) / f"scale{i}"
+                n, c = make_input(d, size_mb)
+                w, m, _ = run([exe, "label", str(d), "-q", "-o", str(Path(tmp) / f"scale{i}.jsonl")])
+                shutil.rmtree(d)
+                rates.append(c / w)
+                report.append(f"| {size_mb:g} | {n} | {c:,} | {w:.1f} | {c / w:,.0f} | {c / w / recipe_rate:.2f} "
+                              f"| {m:.0f} |")
+            report += ["", f"Characters/s at {args.scale[-1]:g} MB vs at {args.scale[0]:g} MB: "
+                       f"{rates[-1] / rates[0]:.2f}x; slowest vs fastest size: {min(rates) / max(rates):.2f}x "
+                       f"(the recipe's ratio uses its {args.mb:g} MB figure above).", ""]
+
+        # Dask route: the batch input on a local cluster, a fresh process per worker count
+        if args.dask:
+            dask_rows, skipped = [], None
+            for n in args.dask:
+                w, t = run_dask(n, small)
+                if "skipped" in t:
+                    skipped = t["skipped"]
+                    break
+                if t["units"] != units:
+                    sys.exit(f"Dask route with {n} worker(s) gave {t['units']} units, `lawgov label` {units}")
+                dask_rows.append((n, w, t))
+            report += [f"## Dask route ({args.mb:g} MB batch input, `dask.bag` + `label_records`, "
+                       "`distributed.LocalCluster`, 1 thread per worker process)", ""]
+            if skipped:
+                print(f"Dask route skipped: {skipped}", file=sys.stderr)
+                report += [f"Skipped: dask/distributed cannot be imported ({skipped}); "
+                           "`pip install \".[dask]\"`.", ""]
+            else:
+                report += ["| workers | partitions | wall seconds | start-up seconds | compute seconds "
+                           "| characters/s (compute) | ratio to recipe | ratio to `lawgov label`, 1 process |",
+                           "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                for n, w, t in dask_rows:
+                    c = t["compute"]
+                    report.append(f"| {n} | {t['npartitions']} | {w:.1f} | {t['startup']:.1f} | {c:.1f} "
+                                  f"| {chars / c:,.0f} | {base / c:.2f} | {ours_wall / c:.2f} |")
+                report += ["", "Wall: the whole fresh process (imports, reading the files, cluster start-up, "
+                           "compute, shutdown); start-up: imports, reading and cluster until "
+                           "`client.wait_for_workers(N)` returns; compute: `bag.compute()` alone, which includes "
+                           "each worker loading the model and gathering every unit dict into the client. "
+                           "Ratios are throughputs of the compute; on the wall seconds: "
+                           + "; ".join(f"{n} worker(s) {base / w:.2f} to recipe, {ours_wall / w:.2f} to "
+                                       "`lawgov label`" for n, w, _ in dask_rows)
+                           + f". {units:,} units in every run, as from `lawgov label`.", ""]
     report += [f"Load average (1 min) at the start: {load_before:.2f}; at the end: {os.getloadavg()[0]:.2f} "
                f"({os.cpu_count()} cores).", ""]
     text = "\n".join(report) + "\n"

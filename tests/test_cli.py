@@ -244,3 +244,20 @@ def test_max_unit_chars_option(lawgov_cmd, tmp_path):
     assert max(counts[("--max-unit-chars", "1000")]) <= 1000 and counts[("--max-unit-chars", "0")] == [3499]
     r = run(lawgov_cmd, "label", path, "--max-unit-chars", "-1")
     assert r.returncode == 2 and "--max-unit-chars must be 0" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+def test_label_explain_writes_explanations(lawgov_cmd, tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    r = run(lawgov_cmd, "label", "--explain", "--format", fmt, SEED_REPORT, "-o", out)
+    assert r.returncode == 0, r.stderr.decode()
+    text = out.read_text(encoding="utf-8")
+    if fmt == "jsonl":
+        rows = [json.loads(x) for x in text.splitlines()]
+        plain = [json.loads(x) for x in run(lawgov_cmd, "label", SEED_REPORT).stdout.decode().splitlines()]
+        assert [r["function"] for r in rows] == [p["function"] for p in plain]
+        assert all(r["explanation"]["function"]["stage2"] and r["explanation"]["function"]["label"] == r["function"]
+                   for r in rows)
+    else:
+        assert "stage" in text and len(text.splitlines()) > 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left

@@ -16,7 +16,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -403,6 +403,10 @@ def _label_all(sources: list[str], model: Any, model_dir: str | None, opts: dict
     # where processes fork, they inherit them instead of each building its own.
     global _WORKER_MODEL
     model.label_units(units_from_texts("warm-up", ["政务公开工作。"]), context=opts["context"])
+    try:  # what the workers' large batches use (compiled._dot), imported once, before the fork
+        import scipy.sparse  # noqa: F401  (imported for the workers)
+    except ImportError:  # pragma: no cover - scikit-learn's dependency; numpy does the products without it
+        pass
     _WORKER_MODEL = model
     # Workers are started with SIGINT/SIGTERM blocked, so a Ctrl-C cannot reach
     # one before it has set its own handlers; this process does the stopping.
@@ -656,7 +660,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     corpus = meta.get("corpus", {})
     print(f"model      {path}")
     print(f"name       {meta.get('name', '?')}  (format {meta.get('format')})")
-    print(f"built with " + ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()))
+    print("built with " + ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items()))
     print(f"labels     function: {', '.join(meta['labels']['function'])}")
     print(f"           topics:   {', '.join(meta['labels']['topics'])}")
     print(f"corpus     {corpus.get('documents')} documents, {corpus.get('units')} units, sha256 {corpus.get('hash')}")
@@ -756,6 +760,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
         else:
             print(ex.format(args.top) + "\n")
     return EXIT_OK
+
+
+@contextmanager
+def _atomic_output(output: str | None) -> Iterator[TextIO]:
+    """stdout, or a temporary file beside ``output`` that replaces it only when all is written."""
+    if output is None:
+        yield sys.stdout
+        return
+    from .journal import check_target
+
+    target = Path(output)
+    check_target(target, [])
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def cmd_label_explain(args: argparse.Namespace) -> int:

@@ -207,7 +207,7 @@ def layout_columns(batch: Any, context: bool = True) -> dict[str, Any]:
     """
     import numpy as np
 
-    units, norms, n = batch.units, batch.norms, batch.n
+    norms, n = batch.norms, batch.n
     cols: dict[str, Any] = {}
 
     def onehot(prefix: str, values: Any) -> None:
