@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
-from typing import TextIO
+from typing import Any, TextIO
+
+import numpy as np
 
 from .labels import FUNCTIONS, TOPICS
 from .records import Labelled, Prediction
@@ -26,18 +27,34 @@ _COLUMNS = (
 def _jsonl_template() -> str:
     """One JSONL line of a prediction as a %-format: what ``json.dumps(p.to_dict(), ensure_ascii=False)`` gives.
 
-    Strings go in already JSON-encoded (``%s``), integers as ``%d`` and
-    floats as ``%r`` (``json`` writes ints and floats with their ``repr``).
+    Strings go in already JSON-encoded, scores as the text of their ``repr``
+    (both ``%s``: ``json`` writes floats with their ``repr``), integers as ``%d``.
     """
     def scores(names: Sequence[str]) -> str:
-        return "{" + ", ".join(f"{json.dumps(n, ensure_ascii=False)}: %r" for n in names) + "}"
+        return "{" + ", ".join(f"{json.dumps(n, ensure_ascii=False)}: %s" for n in names) + "}"
 
     return ('{"doc": %s, "idx": %d, "text": %s, "start": %d, "end": %d, "section": [%s], "function": %s, '
             f'"function_scores": {scores(FUNCTIONS)}, "topics": [%s], "topic_scores": {scores(TOPICS)}, '
-            '"doc_kind": %s, "doc_kind_score": %r}\n')
+            '"doc_kind": %s, "doc_kind_score": %s}\n')
 
 
 _JSONL = _jsonl_template()
+# repr of every score a Prediction can hold (rounded to 4 decimals: exactly k / 10000)
+_SCORE_TEXT = np.array([repr(k / 10000) for k in range(10001)], dtype=object)
+
+
+def _score_texts(scores: np.ndarray) -> list[Any]:
+    """``repr`` of each rounded score (as ``json`` writes it), from a table where the score is k / 10000."""
+    scores = np.asarray(scores, dtype=np.float64)
+    codes = np.rint(scores * 10000)
+    ok = np.isfinite(scores) & (codes >= 0) & (codes <= 10000)
+    ok[ok] = (codes[ok] / 10000) == scores[ok]
+    if ok.all():
+        return _SCORE_TEXT[codes.astype(np.int64)].tolist()
+    text = _SCORE_TEXT[np.where(ok, codes, 0).astype(np.int64)]
+    # anything else (a score that was not rounded, NaN): as json writes it
+    text[~ok] = [json.dumps(x) for x in scores[~ok].tolist()]
+    return text.tolist()
 
 
 class Writer:
@@ -89,9 +106,10 @@ class Writer:
             sections: dict[tuple[str, ...], str] = {}
             topics: dict[tuple[str, ...], str] = {}
             lines = []
-            for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, labelled.function_scores,
-                                                  labelled.topics, labelled.topic_scores, labelled.doc_kind,
-                                                  labelled.doc_kind_score):
+            fscores, tscores = _score_texts(labelled.function_scores), _score_texts(labelled.topic_scores)
+            kscores = _score_texts(labelled.doc_kind_score)
+            for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, fscores, labelled.topics,
+                                                  tscores, labelled.doc_kind, kscores):
                 sec = sections.get(u.section)
                 if sec is None:
                     sec = sections[u.section] = ", ".join(map(enc, u.section))
@@ -100,18 +118,12 @@ class Writer:
                     top = topics[t] = ", ".join(map(enc, t))
                 lines.append(_JSONL % (enc(u.doc), i, enc(u.text), u.start, u.end, sec, enc(f), *fs, top, *ts,
                                        enc(dk), ds))
-            text = "".join(lines)
-            if "nan" in text or "inf" in text:  # a non-finite score (never from a valid model): as json writes it
-                if any(not math.isfinite(x) for row in labelled.function_scores + labelled.topic_scores for x in row) \
-                        or any(not math.isfinite(x) for x in labelled.doc_kind_score):
-                    self.write(labelled.predictions())
-                    return
-            self.out.write(text)
+            self.out.write("".join(lines))
             return
         writerow = self._csv.writerow
-        for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, labelled.function_scores,
-                                              labelled.topics, labelled.topic_scores, labelled.doc_kind,
-                                              labelled.doc_kind_score):
+        for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, labelled.function_scores.tolist(),
+                                              labelled.topics, labelled.topic_scores.tolist(), labelled.doc_kind,
+                                              labelled.doc_kind_score.tolist()):
             writerow([u.doc, i, u.start, u.end, f, ";".join(t), " > ".join(u.section), *fs, *ts, dk, ds, u.text])
 
     def write(self, predictions: Iterable[Prediction]) -> None:

@@ -99,22 +99,22 @@ class Labeller:
         """Label units as :meth:`label_units` does, as columns (no record per unit)."""
         units = list(units)
         if not units:
-            return Labelled([], [], [], [], [], [], [])
+            return Labelled([], [], np.zeros((0, len(FUNCTIONS))), [], np.zeros((0, len(TOPICS))), [], np.zeros(0))
         heads = self.heads["context" if context else "isolated"]
         batch = Batch(units)  # the feature inputs all heads share, computed once
         K = self.kind_proba(units, batch)
         fproba, tproba = (_proba(heads["function"], units, batch, K), _proba(heads["topics"], units, batch, K))
         if K is not None:
             kinds = np.array(KINDS, dtype=object)[K.argmax(axis=1)].tolist()
-            kscore = np.round(K.max(axis=1), 4).tolist()
+            kscore = np.round(K.max(axis=1), 4)
         else:
-            kinds, kscore = [""] * len(units), [0.0] * len(units)
+            kinds, kscore = [""] * len(units), np.zeros(len(units))
         threshold = getattr(heads["topics"], "threshold", 0.5)
         fclasses = [str(c) for c in heads["function"].classes_]
         # scores in FUNCTIONS order (0 for a class the head does not know), rounded once
         fcols = [fclasses.index(c) if c in fclasses else -1 for c in FUNCTIONS]
-        fscore = np.round(np.where(np.array(fcols) >= 0, fproba[:, fcols], 0.0), 4).tolist()
-        tscore = np.round(tproba, 4).tolist()
+        fscore = np.round(np.where(np.array(fcols) >= 0, fproba[:, fcols], 0.0), 4)
+        tscore = np.round(tproba, 4)
         best = np.array(fclasses, dtype=object)[fproba.argmax(axis=1)].tolist()
         on = tproba >= threshold
         # each distinct combination of topics once (there are at most 2**3)

@@ -80,18 +80,19 @@ _PREDICTION_FIELDS = tuple(f.name for f in fields(Prediction))
 class Labelled:
     """Labelled units as columns: what :class:`Prediction` records are made of, without a record per unit.
 
-    ``function_scores[i]`` and ``topic_scores[i]`` are unit ``i``'s scores in
-    the label sets' order (``labels.FUNCTIONS``, ``labels.TOPICS``), rounded as
-    in a Prediction; writers read the columns directly.
+    ``function_scores`` (units x functions) and ``topic_scores`` (units x
+    topics) are arrays in the label sets' order (``labels.FUNCTIONS``,
+    ``labels.TOPICS``), ``doc_kind_score`` a vector, all rounded to 4 decimals
+    as in a Prediction; writers read the columns directly.
     """
 
     units: Sequence[Unit]
     function: list[str]
-    function_scores: list[list[float]]
+    function_scores: Any
     topics: list[tuple[str, ...]]
-    topic_scores: list[list[float]]
+    topic_scores: Any
     doc_kind: list[str]
-    doc_kind_score: list[float]
+    doc_kind_score: Any
 
     def __len__(self) -> int:
         return len(self.units)
@@ -107,5 +108,6 @@ class Labelled:
         return [Prediction(doc=u.doc, idx=u.idx, text=u.text, start=u.start, end=u.end, section=u.section,
                            function=f, function_scores=dict(zip(FUNCTIONS, fs)), topics=t,
                            topic_scores=dict(zip(TOPICS, ts)), doc_kind=dk, doc_kind_score=ds)
-                for u, f, fs, t, ts, dk, ds in zip(self.units, self.function, self.function_scores, self.topics,
-                                                   self.topic_scores, self.doc_kind, self.doc_kind_score)]
+                for u, f, fs, t, ts, dk, ds in zip(self.units, self.function, self.function_scores.tolist(),
+                                                   self.topics, self.topic_scores.tolist(), self.doc_kind,
+                                                   self.doc_kind_score.tolist())]
