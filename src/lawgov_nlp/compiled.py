@@ -1,11 +1,14 @@
-"""Prediction from a saved model with numpy alone.
+"""Prediction from a saved model with numpy (and scipy.sparse for the products of large batches).
 
 A trained head (a scikit-learn :class:`~lawgov_nlp.model.FunctionClassifier`
 or :class:`~lawgov_nlp.model.TopicClassifier`) is *compiled* into plain data:
 vocabularies, idf weights and linear coefficients. The compiled head computes
 exactly the same probabilities (a test checks it), but loading it runs no code
 from the file (JSON and ``np.load(allow_pickle=False)`` only) and does not
-import scikit-learn, which keeps a cold start fast.
+import scikit-learn, which keeps a cold start fast. Heads label a
+:class:`~lawgov_nlp.batch.Batch` of units: each feature block builds its
+matrix once per batch, as whole-array operations, and equal blocks of the
+heads of one model are one object (``share_blocks``).
 
 The feature inputs and analyzers a file may name are the fixed lists below;
 anything else is refused.

@@ -1,9 +1,12 @@
 """Turn units into feature matrices: word and character n-grams of the unit,
 its section path, and layout cues (heading level, position, chrome, numbers).
 
-Everything here is a public scikit-learn part (FeatureUnion, FunctionTransformer,
-TfidfVectorizer, DictVectorizer) fed by module-level functions, so a fitted
-feature pipeline can be cloned, grid-searched and saved with skops.
+For training, everything here is a public scikit-learn part (FeatureUnion,
+FunctionTransformer, TfidfVectorizer, DictVectorizer) fed by module-level
+functions that work unit by unit, so a fitted feature pipeline can be cloned
+and grid-searched. For labelling, ``layout_columns`` and the stage-2 rows take
+a :class:`~lawgov_nlp.batch.Batch` and compute the same values for a whole
+batch at once (tests check both forms against each other).
 """
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """The labeller: segmented units in, labelled units out.
 
-It composes the stages (segment -> features -> classify) around a trained
-pair of heads; it reads no files and prints nothing.
+It composes the stages (segment -> batch inputs -> features -> classify)
+around a trained model: each call makes one :class:`~lawgov_nlp.batch.Batch`
+of its units, which the document-kind head and both unit heads read; results
+come as records (``label_units``) or as columns (``label_columns``, what the
+writers use). It reads no files and prints nothing.
 """
 from __future__ import annotations
 
