@@ -45,6 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SEED = ROOT / "examples" / "chonggu_2024.txt"
+KEEP = "<!-- below: kept by speed.py --write -->"
 
 
 def lawgov() -> str:
@@ -318,10 +319,23 @@ def main() -> None:
                            + f". {units:,} units in every run, as from `lawgov label`.", ""]
     report += [f"Load average (1 min) at the start: {load_before:.2f}; at the end: {os.getloadavg()[0]:.2f} "
                f"({os.cpu_count()} cores).", ""]
+    one, two = base / rows[1][1], rows[1][1] / rows[2][1]
+    report += ["## Targets (issue #13), from the figures above", "",
+               "| target | measured | met |", "|---|---:|---|",
+               f"| one process, text files: >= 10x the recipe | {one:.2f}x | {'yes' if one >= 10 else 'no'} |",
+               f"| `--jobs 2`: >= 1.8x one process | {two:.2f}x | {'yes' if two >= 1.8 else 'no'} |",
+               f"| cold start: <= 0.25x the recipe's | {o / r:.2f} | {'yes' if o / r <= 0.25 else 'no'} |",
+               f"| peak memory flat in input size ({2 * args.mb:g} MB vs {args.mb:g} MB) | {mb_ / rows[1][2]:.2f} "
+               f"| {'yes' if mb_ / rows[1][2] <= 1.1 else 'no'} |",
+               "| predictions identical to before (stored outputs, whole corpus, 1e-9) | "
+               "`python -m pytest tests/test_reference.py` | see the test |", ""]
     text = "\n".join(report) + "\n"
     print(text)
     if args.write:
-        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+        # what follows the marker in RESULTS.md (notes, stage tables) is kept
+        old = (HERE / "RESULTS.md").read_text(encoding="utf-8") if (HERE / "RESULTS.md").exists() else ""
+        kept = old[old.index(KEEP):] if KEEP in old else ""
+        (HERE / "RESULTS.md").write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":
