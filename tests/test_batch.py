@@ -58,18 +58,17 @@ def test_normalize_many_takes_surrogates_and_newlines(texts):
 
 
 def test_tokens_of_many_equal_tokenize(corpus_units):
-    norms = clean.normalize_many([u.text for u in corpus_units[:3000]])
-    tokens, lengths = tokenize_many(norms)
-    assert tokens == [w for t in norms for w in tokenize(t)]
-    assert lengths == [len(tokenize(t)) for t in norms]
+    texts = [u.text for u in corpus_units[:3000]]
+    tokens, lengths = tokenize_many(clean.normalize_many(texts))
+    assert tokens == [w for t in texts for w in tokenize(t)]
+    assert lengths == [len(tokenize(t)) for t in texts]
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(TEXT, max_size=6))
 def test_tokens_of_many_equal_tokenize_on_any_text(texts):
-    norms = clean.normalize_many(texts)
-    raw, keep, row = tokens_of_many(norms)
-    for i, t in enumerate(norms):
+    raw, keep, row = tokens_of_many(clean.normalize_many(texts))
+    for i, t in enumerate(texts):  # tokenize normalises the raw text itself
         assert [w for w, k, r in zip(raw, keep, row) if k and r == i] == tokenize(t)
 
 
@@ -196,3 +195,112 @@ def test_columns_are_written_as_the_predictions_are(model, fmt):
         Writer(b, fmt, header=False).write(preds)
         assert a.getvalue() == b.getvalue()
     assert [p.to_dict() for p in model.label_units(units)] == [p.to_dict() for p in labelled.predictions()]
+
+
+def test_kind_head_takes_each_group_as_one_document(model):
+    # a group whose units carry two doc ids is still one document (as before the batch rewrite)
+    a, b = units_from_texts("a", ["二、存在的不足", "人员不足。"]), units_from_texts("b", ["将加强培训。"])
+    P = model.kind_head.predict_proba([a + b, a, []])
+    assert P.shape == (3, len(model.kind_head.classes_))
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    # the empty group's kinds are those of a document without units
+    np.testing.assert_allclose(P[2], model.kind_head._empty())
+
+
+def test_a_shared_batch_never_hands_one_block_another_blocks_matrix(model):
+    import copy
+
+    units = units_from_texts("d", ["公开公开复议", "行政复议案件。"])
+    batch = Batch(units)
+    block = next(b for b in model.heads["context"]["function"]._blocks if b.type == "tfidf")
+    w = np.ones((block.size, 1))
+    first = block.scores(batch, w)
+    twin = copy.deepcopy(block)
+    twin.idf = twin.idf * 2  # another block, with other weights, on the same batch
+    twin._keys = None
+    np.testing.assert_allclose(twin.scores(batch, w), twin.scores(Batch(units), w))
+    np.testing.assert_allclose(block.scores(batch, w), first)
+
+
+def test_a_head_refuses_the_batch_of_other_units(model):
+    head = model.heads["isolated"]["function"]
+    a, b = units_from_texts("a", ["人员不足。"]), units_from_texts("b", ["将加强培训。"])
+    with pytest.raises(ValueError, match="Batch of the units"):
+        head.predict_proba(a, memo=Batch(b))
+
+
+def test_blocks_off_the_fast_path_read_the_raw_texts(model):
+    # the plain analyzer normalises what it is given; normalize is not idempotent (薴 -> 苧 -> 苎)
+    assert clean.normalize("薴") != clean.normalize(clean.normalize("薴"))
+    import copy
+
+    block = copy.deepcopy(next(b for b in model.heads["context"]["function"]._blocks
+                               if b.type == "tfidf" and b.analyzer == "char"))
+    block._prepare()
+    block._fast = False
+    block._table = None
+    units = units_from_texts("d", ["薴麻种植面积扩大。", "政务公开"])
+    rows, cols, vals = block.coordinates(units)
+    expected = _dense(block, [u.text for u in units])
+    got = np.zeros_like(expected)
+    got[rows, cols] = vals
+    np.testing.assert_allclose(got, expected)
+
+
+def _dense(block, texts):
+    rows, cols, vals = block.matrix(texts)
+    out = np.zeros((len(texts), block.size))
+    out[rows, cols] = vals
+    return out
+
+
+def test_vocabulary_terms_with_a_newline_never_match_across_units(model):
+    import copy
+
+    block = copy.deepcopy(next(b for b in model.heads["context"]["function"]._blocks
+                               if b.type == "tfidf" and b.analyzer == "char"))
+    assert "㐀" not in block.vocabulary
+    block.vocabulary[:3] = ["\n", "开\n复", "㐀"]
+    block._keys = None
+    texts = ["㐀开", "复议", "", "公开㐀"]
+    fast = _dense(block, texts)
+    block._prepare()
+    assert not block._fast  # such a vocabulary takes the plain analyzer
+    block._fast = False
+    assert (fast[:, :2] == 0).all() and (fast[:, 2] > 0).tolist() == [True, False, False, True]
+
+
+def test_numpy_and_scipy_products_give_the_same_bits():
+    from lawgov_nlp import compiled
+
+    rng = np.random.default_rng(1)
+    n, width = 3000, 500
+    rows = np.sort(rng.integers(0, n, 40000))
+    cols = rng.integers(0, width, 40000)
+    vals = rng.random(40000)
+    coefT = rng.normal(size=(width, 5))
+    big = compiled._dot(n, rows, cols, vals, coefT)
+    saved, compiled._SCIPY_MIN_ENTRIES = compiled._SCIPY_MIN_ENTRIES, 10 ** 9
+    try:
+        small = compiled._dot(n, rows, cols, vals, coefT)
+    finally:
+        compiled._SCIPY_MIN_ENTRIES = saved
+    assert np.array_equal(big, small)
+
+
+def test_columns_of_units_built_by_hand_are_written_as_their_records(model):
+    from lawgov_nlp.records import Unit
+
+    units = [Unit("d", 0, "政务公开工作。", section=["一、总体情况"]), Unit("d", 1, "执法人员不足。", start=1.0)]
+    labelled = model.label_columns(units)
+    for fmt in ("jsonl", "csv"):
+        a, b = io.StringIO(), io.StringIO()
+        Writer(a, fmt, header=False).write_labelled(labelled)
+        Writer(b, fmt, header=False).write(labelled.predictions())
+        assert a.getvalue() == b.getvalue()
+
+
+def test_records_of_the_columns_are_the_predictions_as_dicts(model, corpus_units):
+    labelled = model.label_columns(corpus_units[:500])
+    assert labelled.records() == [p.to_dict() for p in labelled.predictions()]
+    assert list(labelled.records()[0]) == list(labelled.predictions()[0].to_dict())  # same key order

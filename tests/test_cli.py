@@ -261,3 +261,24 @@ def test_label_explain_writes_explanations(lawgov_cmd, tmp_path, fmt):
     else:
         assert "stage" in text and len(text.splitlines()) > 20
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left
+
+
+def test_label_explain_writes_into_a_pipe_and_refuses_an_input_as_output(lawgov_cmd, tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = run(lawgov_cmd, "label", "--explain", SEED_REPORT, "-o", fifo)
+    reader.join(60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # written into, not replaced by a file
+    assert got and b'"explanation"' in got[0]
+    src = tmp_path / "in.txt"
+    src.write_bytes(SEED_REPORT.read_bytes())
+    r = run(lawgov_cmd, "label", "--explain", src, "-o", src)
+    assert r.returncode == 2 and b"is also an input" in r.stderr
+    assert src.read_bytes() == SEED_REPORT.read_bytes()

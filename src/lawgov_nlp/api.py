@@ -95,7 +95,7 @@ def label_records(records: Iterable[dict[str, Any]], *, context: bool = True,
 
     labeller = model or load_model()
     groups = [segment(Document(str(r["doc"]), str(r["text"]))) for r in records]
-    return [p.to_dict() for preds in labeller.label_groups(groups, context=context) for p in preds]
+    return [r for part in labeller.label_groups_columns(groups, context=context) for r in part.records()]
 
 
 def label_batch(batch: dict[str, list[Any]], *, context: bool = True,

@@ -38,8 +38,10 @@ def _first_match(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _check_scannable(pattern: re.Pattern[str]) -> None:
-    # the rule for a pattern that scans a batch: compiled with re.M (so that ^ and $
-    # mean the start and end of a unit) and nothing in it matches a newline
+    # The rule for a pattern that scans a batch: compiled with re.M (so that ^ and $
+    # mean the start and end of a unit, checked here) and nothing in it can match a
+    # newline (not checked: the patterns in features.py are written so, and tests
+    # compare every scan with the unit-by-unit search on random text).
     if not pattern.flags & re.M:
         raise ValueError(f"pattern {pattern.pattern!r} is not compiled with re.M: it cannot scan a batch")
 

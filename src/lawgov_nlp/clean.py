@@ -107,8 +107,8 @@ def normalize_many(texts: list[str]) -> list[str]:
 
     The texts are joined by newlines (a normalised text never contains one,
     and neither NFKC nor the script conversion acts across a newline), so
-    OpenCC is called once per batch instead of once per text; a text that
-    contains a newline or an unpaired surrogate takes :func:`normalize`.
+    OpenCC is called once per batch instead of once per text; the texts that
+    contain a newline or an unpaired surrogate are normalised one by one.
 
     Examples
     --------
@@ -121,14 +121,20 @@ def normalize_many(texts: list[str]) -> list[str]:
     if not todo:
         return out
     joined = "\n".join(todo)
-    if joined.count("\n") == len(todo) - 1 and not SURROGATE.search(joined):
+    if joined.count("\n") != len(todo) - 1 or SURROGATE.search(joined):
+        # the texts with a newline or an unpaired surrogate one by one, the others together
+        odd = {t: _normalize(t) for t in todo if "\n" in t or SURROGATE.search(t)}
+        todo = [t for t in todo if t not in odd]
+        joined = "\n".join(todo)
+    else:
+        odd = {}
+    done = odd
+    if todo:
         converted = _SPACES_NOT_NEWLINE.sub(" ", _to_simplified(_nfkc(joined))).lower()
         pieces = list(map(str.strip, converted.split("\n")))
         if len(pieces) != len(todo):  # cannot happen (see above); never guess
             pieces = [_normalize(t) for t in todo]
-    else:  # a text with a newline or an unpaired surrogate: one by one
-        pieces = [_normalize(t) for t in todo]
-    done = dict(zip(todo, pieces))
+        done.update(zip(todo, pieces))
     if len(_CACHE) + len(done) > _CACHE_MAX:
         _CACHE.clear()
     _CACHE.update(done)

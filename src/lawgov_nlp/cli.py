@@ -763,15 +763,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _atomic_output(output: str | None) -> Iterator[TextIO]:
-    """stdout, or a temporary file beside ``output`` that replaces it only when all is written."""
+def _atomic_output(output: str | None, inputs: Sequence[str] = ()) -> Iterator[TextIO]:
+    """stdout, or a temporary file beside ``output`` that replaces it only when all is written.
+
+    A device or pipe (``/dev/null``, ``/dev/stdout``) is written directly, never
+    replaced; an output that is one of ``inputs`` is refused before anything runs.
+    """
     if output is None:
         yield sys.stdout
         return
-    from .journal import check_target
+    from .journal import check_target, is_special
 
     target = Path(output)
-    check_target(target, [])
+    check_target(target, list(inputs))
+    if is_special(target):
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            yield out
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
@@ -799,7 +807,7 @@ def cmd_label_explain(args: argparse.Namespace) -> int:
     sources = list(_sources(args.paths or ["-"], failures))
     opts = {"encoding": args.encoding, "max_bytes": int(args.max_size * 1024 * 1024),
             "input_format": args.input_format}
-    with _atomic_output(args.output) as out:
+    with _atomic_output(args.output, list(args.paths or ["-"]) + sources) as out:
         for source in sources:
             read = _read_one(source, opts)
             if isinstance(read, str):
@@ -921,6 +929,16 @@ def _profile_stream(args: argparse.Namespace, pr: Any, items: Iterator[Any]) -> 
         w.close()
         return n
     target = Path(args.output)
+    from .journal import is_special
+
+    if is_special(target):  # a device or pipe (/dev/null, /dev/stdout): written as it comes, never replaced
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            w = pr.StreamWriter(fh, args.format)
+            for prof in pr.iter_profiles(items):
+                w.write(prof)
+                n += "error" not in prof
+            w.close()
+        return n
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     keep = pr.kept_lines(target, args.format) if args.resume else []

@@ -210,8 +210,8 @@ class CompiledHead:
         if not X:
             return np.zeros((0, len(self.classes_)))
         batch = Batch(X) if memo is None else memo
-        if batch.n != len(X):
-            raise ValueError(f"the batch has {batch.n} units, X has {len(X)}")
+        if batch.n != len(X) or not all(map(operator.is_, batch.units, X)):
+            raise ValueError("memo must be the Batch of the units X")
         P = self._stage1(batch)
         if not self.context:
             return P
@@ -220,7 +220,8 @@ class CompiledHead:
             if kind_proba is None or np.shape(kind_proba) != (len(X), self.n_kinds):
                 raise ModelError(f"model head {self.kind} reads document kinds: "
                                  f"kind_proba of shape ({len(X)}, {self.n_kinds}) is needed")
-            K = np.asarray(kind_proba, dtype=np.float64) @ self._kind_ratio
+            # summed in a fixed order (a BLAS product may block its sums by the number of rows)
+            K = (np.asarray(kind_proba, dtype=np.float64)[:, :, None] * self._kind_ratio[None, :, :]).sum(axis=1)
         if self.kind == "function":
             Z = features.function_pairs(X, P, self.classes_, self._prior, self.window, K, batch=batch)
             s = (_rowdot(Z, self._s2_coef) + self._s2_intercept[0]).reshape(len(X), -1)
@@ -249,9 +250,10 @@ class _Block:
     ``scores`` computes the block's share of the linear scores for a batch of
     units with whole-array numpy operations: the character n-grams of all the
     batch's texts become integer keys computed from one code-point array, the
-    words come from one segmenter call per batch, and both are looked up in
-    the sorted keys of the vocabulary at once, so no Python work is done per
-    n-gram; layout features come as columns (``features.layout_columns``).
+    words come from one segmenter call per batch, and both are looked up in a
+    hash table of the vocabulary's keys at once (``_KeyTable``; single
+    characters in a direct table), so no Python work is done per n-gram;
+    layout features come as columns (``features.layout_columns``).
     ``_terms`` is the analyzer of the fitted vectoriser written plainly; a
     test checks that both give the same matrix.
     """
@@ -299,9 +301,9 @@ class _Block:
 
     def scores(self, batch: Batch, coefT: np.ndarray) -> np.ndarray:
         """This block's contribution ``features @ coefT`` for the rows of ``batch`` (units, or documents)."""
-        n, rows, cols, vals, inverse = batch.memo((id(self), "matrix"), lambda: self._batch_matrix(batch))
+        n, rows, cols, vals, inverse = batch.memo((self, "matrix"), lambda: self._batch_matrix(batch))
         if len(rows) >= _SCIPY_MIN_ENTRIES:  # the compiled product; its matrix is shared by the heads
-            out = np.asarray(batch.memo((id(self), "csr"), lambda: _csr(n, rows, cols, vals, self.size)) @ coefT)
+            out = np.asarray(batch.memo((self, "csr"), lambda: _csr(n, rows, cols, vals, self.size)) @ coefT)
         else:
             out = _dot(n, rows, cols, vals, coefT)
         return out if inverse is None else out[inverse]
@@ -313,7 +315,7 @@ class _Block:
         to give each feature's term (:mod:`lawgov_nlp.explain`).
         """
         batch = Batch(X) if memo is None else memo
-        n, rows, cols, vals, inverse = batch.memo((id(self), "matrix"), lambda: self._batch_matrix(batch))
+        n, rows, cols, vals, inverse = batch.memo((self, "matrix"), lambda: self._batch_matrix(batch))
         if inverse is None:
             return rows, cols, vals
         # one row per unit: the rows of each unit's distinct input, in unit order
@@ -340,6 +342,7 @@ class _Block:
             return (n, *self._columns_matrix(columns, n), None)
         inverse = None
         if name == "unit_texts":
+            raw: list[str] = [u.text for u in batch.units]
             norms = batch.norms
             if self.type == "tfidf" and self.analyzer == "char" and self._fast_ready():
                 joined = batch.memo("codepoints", lambda: _codepoints(norms))
@@ -347,11 +350,13 @@ class _Block:
         elif name == "doc_texts":
             from .dockind import doc_texts
 
-            norms = normalize_many(doc_texts(batch.documents.groups(batch.units)))
+            raw = doc_texts(batch.documents.groups(batch.units))
+            norms = normalize_many(raw)
         else:
-            texts, inverse = batch.distinct(_DISTINCT[name])
-            norms = normalize_many(texts)
-        return (len(norms), *self._norm_matrix(norms), inverse)
+            raw, inverse = batch.distinct(_DISTINCT[name])
+            norms = normalize_many(raw)
+        # (the plain analyzer, for a vocabulary off the fast path, normalises the raw texts itself)
+        return (len(norms), *self._norm_matrix(norms, raw), inverse)
 
     def matrix(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The tf-idf matrix of ``texts`` as ``(rows, cols, values)``."""
@@ -396,6 +401,9 @@ class _Block:
             lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=self.size)
             self._fast = self.max_n <= 3 and bool(((lengths > 0) & (lengths <= 3)).all())
             keys = np.zeros(self.size, dtype=np.int64)
+            # texts are joined by newlines for the lookup: a term with one (no
+            # normalised text has any, so it never matched) must not find them
+            self._fast = self._fast and not any("\n" in t for t in self.vocabulary)
             if self._fast:  # the keys of all terms at once: (cp1 + 1) << 42 | (cp2 + 1) << 21 | (cp3 + 1)
                 cp = np.frombuffer("".join(self.vocabulary).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
                 first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
@@ -405,11 +413,14 @@ class _Block:
         else:
             # Word n-grams of at most two tokens: a token gets the id of its
             # unigram term; a bigram key is (id1, id2) packed in an int64.
-            self._unigram = {t: i for i, t in enumerate(self.vocabulary) if " " not in t}
+            # (a term with a newline never matched a token: the newlines between texts must not match it)
+            self._unigram = {t: i for i, t in enumerate(self.vocabulary) if " " not in t and "\n" not in t}
             keys = np.full(self.size, -1, dtype=np.int64)
             self._fast = self.max_n <= 2
             get = self._unigram.get
             for i, term in enumerate(self.vocabulary):
+                if "\n" in term:
+                    continue
                 if " " not in term:
                     keys[i] = i
                     continue
@@ -650,9 +661,10 @@ def _split_coef(coef: np.ndarray, blocks: Sequence[_Block]) -> list[np.ndarray]:
 
 
 # Above this many matrix entries a batch's products go through scipy.sparse
-# (compiled, ~20x faster than the numpy form on a batch of 4,000 units); below
+# (compiled, several times faster than numpy on a batch of 4,000 units); below
 # it, numpy alone, so that labelling one short report never imports scipy
-# (0.2 s). Both sum each row's entries in column order (tested to agree to 1e-12).
+# (0.2 s). Both add each row's entries one after the other in column order, so
+# they give the same bits (tested) and a unit's scores do not depend on its batch.
 _SCIPY_MIN_ENTRIES = 20_000
 
 
@@ -666,9 +678,9 @@ def _dot(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coefT: np
         return np.zeros((n, coefT.shape[1]))
     if len(rows) >= _SCIPY_MIN_ENTRIES:
         return np.asarray(_csr(n, rows, cols, vals, coefT.shape[0]) @ coefT)
-    out = np.zeros((n, coefT.shape[1]))
-    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-    out[rows[starts]] = np.add.reduceat(coefT[cols] * vals[:, None], starts, axis=0)
+    out = np.empty((n, coefT.shape[1]))
+    for k in range(coefT.shape[1]):  # bincount adds each row's entries one after the other, as scipy does
+        out[:, k] = np.bincount(rows, weights=vals * coefT[cols, k], minlength=n)
     return out
 
 

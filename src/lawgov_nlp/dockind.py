@@ -238,8 +238,8 @@ class CompiledKindHead:
         from .batch import Batch
         from .records import Unit
 
-        # a batch of all units, each group its own document even if two share a ``doc`` id
-        units = [Unit(**{**u.__dict__, "doc": f"{i}\x00{u.doc}"}) for i, g in enumerate(docs) for u in g]
+        # a batch of all units, each group one document (whatever ``doc`` ids its units carry)
+        units = [Unit(**{**u.__dict__, "doc": str(i)}) for i, g in enumerate(docs) for u in g]
         P = self.predict_batch(Batch(units))
         out = np.zeros((len(docs), len(KINDS)))
         nonempty = [i for i, g in enumerate(docs) if len(g)]
@@ -263,11 +263,9 @@ class CompiledKindHead:
         from .compiled import _dot
 
         s = self._intercept.copy()
-        offset = 0
         for block, w in zip(self._blocks, self._coefT):
-            if block.type == "dict":
+            if block.type == "dict":  # the statistics of no units; a text block has no n-gram of ""
                 rows, cols, vals = block.dict_matrix(doc_stats([[]]))
                 s = s + _dot(1, rows, cols, vals, w)[0]
-            offset += block.size
         p = 1.0 / (1.0 + np.exp(-s))
         return p / p.sum()

@@ -262,7 +262,7 @@ def _explain_head(head: CompiledHead, X: list[Unit], memo: Batch, K: np.ndarray 
     final = head.predict_proba(X, memo=memo, kind_proba=K)
     Z = P2 = None
     if head.context:
-        KL = None if K is None else np.asarray(K, dtype=np.float64) @ head._kind_ratio
+        KL = None if K is None else (np.asarray(K, dtype=np.float64)[:, :, None] * head._kind_ratio[None]).sum(axis=1)
         if head.kind == "function":
             Z = features.function_pairs(X, P1, head.classes_, head._prior, head.window, KL, batch=memo)
             s = (Z * head._s2_coef).sum(axis=1).reshape(n, k) + head._s2_intercept[0]

@@ -93,13 +93,16 @@ class Writer:
         The same bytes as :meth:`write` of ``labelled.predictions()``, without
         a record per unit.
         """
-        units = labelled.units
-        idx = [u.idx for u in units] if idx is None else idx
-        if self.fmt == "table":
-            from dataclasses import replace
+        from dataclasses import replace
 
-            preds = labelled.predictions()
-            self.write(preds if idx is None else [replace(p, idx=i) for p, i in zip(preds, idx)])
+        units = labelled.units
+        idx = [u.idx for u in units] if idx is None else list(idx)
+        # the JSONL line is a %-format for str ids and int positions (what the
+        # segmenter makes); units built otherwise are written record by record
+        plain = all(type(u.doc) is str and type(u.start) is int and type(u.end) is int for u in units) \
+            and all(type(i) is int for i in idx)
+        if self.fmt == "table" or (self.fmt == "jsonl" and not plain):
+            self.write([replace(p, idx=i) for p, i in zip(labelled.predictions(), idx)])
             return
         enc = encode_basestring
         if self.fmt == "jsonl":
@@ -108,16 +111,21 @@ class Writer:
             lines = []
             fscores, tscores = _score_texts(labelled.function_scores), _score_texts(labelled.topic_scores)
             kscores = _score_texts(labelled.doc_kind_score)
-            for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, fscores, labelled.topics,
-                                                  tscores, labelled.doc_kind, kscores):
-                sec = sections.get(u.section)
-                if sec is None:
-                    sec = sections[u.section] = ", ".join(map(enc, u.section))
-                top = topics.get(t)
-                if top is None:
-                    top = topics[t] = ", ".join(map(enc, t))
-                lines.append(_JSONL % (enc(u.doc), i, enc(u.text), u.start, u.end, sec, enc(f), *fs, top, *ts,
-                                       enc(dk), ds))
+            try:
+                for u, i, f, fs, t, ts, dk, ds in zip(units, idx, labelled.function, fscores, labelled.topics,
+                                                      tscores, labelled.doc_kind, kscores):
+                    key = tuple(u.section)
+                    sec = sections.get(key)
+                    if sec is None:
+                        sec = sections[key] = ", ".join(map(enc, key))
+                    top = topics.get(t)
+                    if top is None:
+                        top = topics[t] = ", ".join(map(enc, t))
+                    lines.append(_JSONL % (enc(u.doc), i, enc(u.text), u.start, u.end, sec, enc(f), *fs, top, *ts,
+                                           enc(dk), ds))
+            except TypeError:  # a field json.dumps takes but the line cannot (a section heading that is no str)
+                self.write([replace(p, idx=i) for p, i in zip(labelled.predictions(), idx)])
+                return
             self.out.write("".join(lines))
             return
         writerow = self._csv.writerow

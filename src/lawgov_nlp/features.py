@@ -187,7 +187,8 @@ def layout_features(units: Sequence[Unit], context: bool = True) -> list[dict[st
         }
         if u.is_heading:
             f[f"own_cue={part_cue(norm)}"] = 1
-        for (topic, _), count in zip(_TOPIC_CUES, topic_cues(norm)):
+        # counted on the normalised text (topic_cues would normalise it once more)
+        for (topic, _), count in zip(_TOPIC_CUES, _topic_cue_counts(norm)):
             f[f"topic_cue={topic}"] = count
         if context:
             f.update(_section_layout(tuple(u.section), u.title))

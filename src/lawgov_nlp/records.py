@@ -101,6 +101,17 @@ class Labelled:
         """The rows ``start:stop``."""
         return Labelled(*(getattr(self, f.name)[start:stop] for f in fields(self)))
 
+    def records(self) -> list[dict[str, Any]]:
+        """``[p.to_dict() for p in self.predictions()]``, without the Prediction records."""
+        from .labels import FUNCTIONS, TOPICS
+
+        return [{"doc": u.doc, "idx": u.idx, "text": u.text, "start": u.start, "end": u.end, "section": list(u.section),
+                 "function": f, "function_scores": dict(zip(FUNCTIONS, fs)), "topics": list(t),
+                 "topic_scores": dict(zip(TOPICS, ts)), "doc_kind": dk, "doc_kind_score": ds}
+                for u, f, fs, t, ts, dk, ds in zip(self.units, self.function, self.function_scores.tolist(),
+                                                   self.topics, self.topic_scores.tolist(), self.doc_kind,
+                                                   self.doc_kind_score.tolist())]
+
     def predictions(self) -> list[Prediction]:
         """One :class:`Prediction` per unit."""
         from .labels import FUNCTIONS, TOPICS

@@ -162,12 +162,14 @@ def tokens_of_many(norms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]
     [('依申请公开', 0), ('3', 0), ('件', 0), ('行政复议', 2)]
     """
     raw = cut_many(norms)
-    if raw is None:
+    if raw is None:  # each text cut alone (the texts are normalised already: not normalize() again)
+        cut = _segmenter()
         raw, rows = [], []
         for i, t in enumerate(norms):
-            raw += _cached(t)
-            rows += [i] * len(_cached(t))
-        return raw, np.ones(len(raw), dtype=bool), np.asarray(rows, dtype=np.int64)
+            tokens = cut(t)
+            raw += tokens
+            rows += [i] * len(tokens)
+        return raw, roles(raw) == 1, np.asarray(rows, dtype=np.int64)
     r = roles(raw)
     return raw, r == 1, np.cumsum(r == 2)
 
