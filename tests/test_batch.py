@@ -16,7 +16,7 @@ from lawgov_nlp.compiled import _KeyTable
 from lawgov_nlp.export import FORMATS, Writer
 from lawgov_nlp.segment import segment, units_from_texts
 from lawgov_nlp.records import Document
-from lawgov_nlp.tokenize import tokenize, tokenize_many, tokens_of_many
+from lawgov_nlp.tokenize import tokenize, tokens_of_many
 
 # characters that exercise normalisation: full width, combining marks, final sigma,
 # traditional script, odd spaces, digits of other scripts, an astral character
@@ -59,9 +59,9 @@ def test_normalize_many_takes_surrogates_and_newlines(texts):
 
 def test_tokens_of_many_equal_tokenize(corpus_units):
     texts = [u.text for u in corpus_units[:3000]]
-    tokens, lengths = tokenize_many(clean.normalize_many(texts))
-    assert tokens == [w for t in texts for w in tokenize(t)]
-    assert lengths == [len(tokenize(t)) for t in texts]
+    raw, keep, row = tokens_of_many(clean.normalize_many(texts))
+    assert [w for w, k in zip(raw, keep) if k] == [w for t in texts for w in tokenize(t)]
+    assert np.bincount(row[keep], minlength=len(texts)).tolist() == [len(tokenize(t)) for t in texts]
 
 
 @settings(max_examples=100, deadline=None)

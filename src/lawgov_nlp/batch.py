@@ -46,6 +46,21 @@ def _check_scannable(pattern: re.Pattern[str]) -> None:
         raise ValueError(f"pattern {pattern.pattern!r} is not compiled with re.M: it cannot scan a batch")
 
 
+def joined(texts: list[str]) -> tuple[str, np.ndarray]:
+    """The texts joined by newlines, and the index where each starts."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    return "\n".join(texts), starts
+
+
+def codepoints(text: str, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``joined`` texts as an int64 array of code points + 1 (0 is never a character), with their starts."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    cp += 1
+    return cp, starts
+
+
 class Batch:
     """The units of one labelling call and the inputs computed from them (each once, on first use)."""
 
@@ -69,11 +84,12 @@ class Batch:
 
     @cached_property
     def _joined(self) -> tuple[str, np.ndarray]:
-        norms = self.norms
-        lengths = np.fromiter(map(len, norms), dtype=np.int64, count=self.n) + 1
-        starts = np.zeros(self.n, dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        return "\n".join(norms), starts
+        return joined(self.norms)
+
+    @cached_property
+    def codepoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised texts joined by newlines as code points + 1, and where each text starts."""
+        return codepoints(*self._joined)
 
     def counts(self, pattern: re.Pattern[str]) -> np.ndarray:
         """How many (non-overlapping) matches of ``pattern`` each unit's normalised text has.
@@ -84,9 +100,7 @@ class Batch:
         """
         def make() -> np.ndarray:
             _check_scannable(pattern)
-            joined, starts = self._joined
-            hits = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
-            return np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=self.n)
+            return np.bincount(self._rows_of(pattern), minlength=self.n)
         return self.memo(("counts", pattern), make)
 
     def has(self, pattern: re.Pattern[str]) -> np.ndarray:
@@ -99,13 +113,16 @@ class Batch:
         def make() -> np.ndarray:
             if ("counts", pattern) in self._memo:
                 return (self._memo[("counts", pattern)] > 0).astype(float)
-            joined, starts = self._joined
-            first = _first_match(pattern)
-            hits = np.fromiter((m.start() for m in first.finditer(joined)), dtype=np.int64)
             out = np.zeros(self.n)
-            out[np.searchsorted(starts, hits, side="right") - 1] = 1.0
+            out[self._rows_of(_first_match(pattern))] = 1.0
             return out
         return self.memo(("has", pattern), make)
+
+    def _rows_of(self, pattern: re.Pattern[str]) -> np.ndarray:
+        """The unit of every match of ``pattern`` in the joined texts."""
+        text, starts = self._joined
+        hits = np.fromiter((m.start() for m in pattern.finditer(text)), dtype=np.int64)
+        return np.searchsorted(starts, hits, side="right") - 1
 
     def distinct(self, key: str) -> tuple[list[Any], np.ndarray]:
         """The distinct values of a unit field, first-seen order, and each unit's index among them.
@@ -183,7 +200,7 @@ class Documents:
         np.cumsum(self.sizes[:-1], out=self.starts[1:])
 
     def groups(self, units: Sequence[Unit]) -> list[list[Unit]]:
-        """The units of each document, as ``dockind.by_document`` groups them (first-seen order, rows in batch order)."""
+        """The units of each document: documents in first-seen order, their rows in batch order."""
         rows = (np.arange(len(units)) if self.in_order else np.argsort(self.which, kind="stable")).tolist()
         return [[units[r] for r in rows[s:s + n]] for s, n in zip(self.starts.tolist(), self.sizes.tolist())]
 

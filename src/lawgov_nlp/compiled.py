@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import decode, dockind, features
-from .batch import Batch
+from .batch import Batch, codepoints
+from .batch import joined as joined_texts
 from .clean import normalize, normalize_many
 from .errors import ModelError
 from .records import Unit
@@ -345,8 +346,7 @@ class _Block:
             raw: list[str] = [u.text for u in batch.units]
             norms = batch.norms
             if self.type == "tfidf" and self.analyzer == "char" and self._fast_ready():
-                joined = batch.memo("codepoints", lambda: _codepoints(norms))
-                return (len(norms), *self._tfidf(*self._char_hits(norms, joined), len(norms)), None)
+                return (len(norms), *self._tfidf(*self._char_hits(norms, batch.codepoints), len(norms)), None)
         elif name == "doc_texts":
             from .dockind import doc_texts
 
@@ -457,7 +457,7 @@ class _Block:
         runs of white space (``_WHITE``) after normalising; a normalised text
         has none left, so that step is skipped.
         """
-        cp, starts = _codepoints(norms) if joined is None else joined
+        cp, starts = codepoints(*joined_texts(norms)) if joined is None else joined
         row_of = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, len(cp) + 1)))
         cols, rows = [], []
         for n in range(self.min_n, self.max_n + 1):
@@ -635,16 +635,6 @@ class _KeyTable:
             more = ~found & (k != self._EMPTY)
             go_on, slot = go_on[more], slot[more]
         return out
-
-
-def _codepoints(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Texts joined by newlines as one array of code points + 1, and the index where each text starts."""
-    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms)) + 1
-    starts = np.zeros(len(norms), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    cp = np.frombuffer("\n".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    cp += 1
-    return cp, starts
 
 
 # The unit fields (``Batch.distinct``) of the inputs whose distinct values are vectorised once per batch.

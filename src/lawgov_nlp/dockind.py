@@ -91,16 +91,10 @@ def doc_stats_columns(batch: Any) -> dict[str, np.ndarray]:
 
 def by_document(units: Sequence[Unit]) -> tuple[list[list[Unit]], np.ndarray]:
     """Group units by their ``doc`` (first-seen order); the group index of every unit."""
-    index: dict[str, int] = {}
-    groups: list[list[Unit]] = []
-    which = np.empty(len(units), dtype=np.int64)
-    for i, u in enumerate(units):
-        g = index.setdefault(u.doc, len(groups))
-        if g == len(groups):
-            groups.append([])
-        groups[g].append(u)
-        which[i] = g
-    return groups, which
+    from .batch import Documents
+
+    docs = Documents(units)
+    return docs.groups(units), docs.which
 
 
 class DocKindClassifier:

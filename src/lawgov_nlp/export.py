@@ -101,8 +101,11 @@ class Writer:
         # segmenter makes); units built otherwise are written record by record
         plain = all(type(u.doc) is str and type(u.start) is int and type(u.end) is int for u in units) \
             and all(type(i) is int for i in idx)
-        if self.fmt == "table" or (self.fmt == "jsonl" and not plain):
+        def by_records() -> None:
             self.write([replace(p, idx=i) for p, i in zip(labelled.predictions(), idx)])
+
+        if self.fmt == "table" or (self.fmt == "jsonl" and not plain):
+            by_records()
             return
         enc = encode_basestring
         if self.fmt == "jsonl":
@@ -124,7 +127,7 @@ class Writer:
                     lines.append(_JSONL % (enc(u.doc), i, enc(u.text), u.start, u.end, sec, enc(f), *fs, top, *ts,
                                            enc(dk), ds))
             except TypeError:  # a field json.dumps takes but the line cannot (a section heading that is no str)
-                self.write([replace(p, idx=i) for p, i in zip(labelled.predictions(), idx)])
+                by_records()
                 return
             self.out.write("".join(lines))
             return

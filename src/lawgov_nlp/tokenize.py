@@ -173,15 +173,3 @@ def tokens_of_many(norms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]
     r = roles(raw)
     return raw, r == 1, np.cumsum(r == 2)
 
-
-def tokenize_many(norms: list[str]) -> tuple[list[str], list[int]]:
-    """The tokens of several normalised texts: ``(tokens, lengths)``, ``tokenize`` of each, concatenated.
-
-    Examples
-    --------
-    >>> tokenize_many(["依申请公开3件。", "", "行政复议"])
-    (['依申请公开', '3', '件', '行政复议'], [3, 0, 1])
-    """
-    raw, keep, row = tokens_of_many(norms)
-    tokens = list(itertools.compress(raw, keep.tolist()))
-    return tokens, np.bincount(row[keep], minlength=len(norms)).tolist()
